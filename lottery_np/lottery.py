@@ -1,0 +1,101 @@
+"""The lottery ticket procedure, as the paper states it:
+
+    1. Randomly initialize a network  f(x; θ0).
+    2. Train it.
+    3. Prune: remove the smallest-magnitude surviving weights, giving a mask m.
+    4. Reset the survivors to their values in θ0: the ticket is f(x; m ⊙ θ0).
+
+Iterative pruning repeats 2–4; one-shot pruning does 2–3 once and then trains
+the reset ticket at each target size. Two controls sit beside the loop, each a
+small function that makes a network from a ticket's mask:
+
+* ``reinit_control`` (control 1): same mask, fresh random weights — does the
+  *initialization* matter?
+* ``shuffle_control`` (control 2): same initial values, moved to random
+  positions within each layer — does the *structure* matter?
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import MLP, as_generator, init_weights
+from .pruning import full_masks, layer_rates, oneshot_rates, percent_remaining, prune_by_magnitude
+from .train import History, train
+
+
+@dataclass
+class Level:
+    """One trained network of a pruning experiment."""
+
+    round: int  # 0 = the unpruned network
+    percent_remaining: float  # of all weights
+    masks: list
+    history: History
+    net: MLP  # the trained network
+
+
+def reset(theta0, masks):
+    """Step 4: a network with the survivors of ``masks`` at their initial values θ0 (biases too)."""
+    net = theta0.copy()
+    net.set_masks(masks)
+    return net
+
+
+def iterative_pruning(theta0, data, config, rounds, rate=0.2, output_rate=None, seed=0, reset_weights=True):
+    """Section 4: train, prune ``rate`` of each hidden layer (``rate/2`` of the output
+    layer), reset to θ0, and repeat for ``rounds`` rounds. Returns ``rounds + 1`` Levels.
+
+    reset_weights=False is the "Han et al." variant of section 6: survivors keep
+    their trained values instead of going back to θ0.
+    seed : the minibatch order, the same for every round.
+    """
+    rates = layer_rates(rate, len(theta0.weights), output_rate)
+    masks, trained, levels = full_masks(theta0.weights), None, []
+    for r in range(rounds + 1):
+        if r > 0:
+            masks = prune_by_magnitude(trained.weights, masks, rates)  # 3. prune
+        net = reset(theta0 if reset_weights or r == 0 else trained, masks)  # 4. reset (1. at r = 0)
+        history = train(net, data, config, seed=seed)  # 2. train
+        levels.append(Level(r, percent_remaining(masks), masks, history, net))
+        trained = net
+    return levels
+
+
+def oneshot_pruning(theta0, data, config, fractions, seed=0):
+    """Section 3: train once, then for each fraction f of hidden weights to keep
+    (e.g. 0.55), prune the trained weights to f in one step, reset to θ0, retrain.
+    Returns a Level for the unpruned network followed by one per fraction."""
+    trained = theta0.copy()
+    levels = [Level(0, 100.0, full_masks(theta0.weights), train(trained, data, config, seed=seed), trained)]  # 1., 2.
+    for f in fractions:
+        masks = prune_by_magnitude(trained.weights, full_masks(theta0.weights), oneshot_rates(f, len(theta0.weights)))  # 3.
+        net = reset(theta0, masks)  # 4.
+        levels.append(Level(1, percent_remaining(masks), masks, train(net, data, config, seed=seed), net))
+    return levels
+
+
+# ----------------------------------------------------------------------------
+# Controls
+# ----------------------------------------------------------------------------
+
+
+def reinit_control(theta0, masks, seed, std=0.1, init="normal"):
+    """Control 1: the ticket's mask with fresh weights from the original distribution N(0, std²)."""
+    weights, biases = init_weights(theta0.sizes, seed, std=std, init=init, dtype=theta0.dtype)
+    return MLP(weights, biases, masks, loss=theta0.loss_name, backend=theta0.backend)
+
+
+def shuffle_control(theta0, masks, seed):
+    """Control 2: within each layer, move the surviving weights to random positions,
+    each keeping its initial value; the new mask keeps each layer's count."""
+    rng = as_generator(seed)
+    weights, new_masks = [], []
+    for w0, m in zip(theta0.weights, masks):
+        values = w0.reshape(-1)[np.flatnonzero(m)]  # survivors' initial values
+        where = rng.permutation(m.size)[: values.size]  # random new positions, in random order
+        w, new_m = np.zeros_like(w0), np.zeros_like(m)
+        w.reshape(-1)[where] = values
+        new_m.reshape(-1)[where] = 1
+        weights.append(w)
+        new_masks.append(new_m)
+    return MLP(weights, theta0.biases, new_masks, loss=theta0.loss_name, backend=theta0.backend)
