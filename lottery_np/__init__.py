@@ -1,0 +1,32 @@
+"""lottery_np — the Lottery Ticket Hypothesis (Frankle & Carbin, 2018) in NumPy.
+
+Readable first: every layer's forward and backward pass is written out by hand
+next to its equation, and the lottery loop reads like the paper's four steps.
+Fast where it counts: the masked products also exist as Numba kernels.
+
+Where things live:
+
+* ``layers``   — dense_forward / dense_backward, ReLU, the two losses
+* ``kernels``  — the masked products, NumPy reference and Numba twin
+* ``network``  — ``MLP``: lists of weights, biases and masks
+* ``optim``    — SGD, momentum, Adam that never revive a pruned weight
+* ``pruning``  — pure functions: trained weights and masks in, new masks out
+* ``train``    — ``train(net, data, TrainConfig)`` → ``History``
+* ``lottery``  — the train → prune → reset loop and the two controls
+* ``data``     — MNIST (fetched, checked, cached) and XOR
+* ``gradcheck``— finite-difference gradients for tests and notebooks
+"""
+from .data import Dataset, load_mnist, xor_data
+from .errors import ConfigError, DataError, LotteryError, MaskError, ResultsError, ShapeError
+from .gradcheck import numerical_gradient, rel_error
+from .kernels import BACKENDS
+from .layers import (dense_backward, dense_forward, relu_backward, relu_forward,
+                     sigmoid_binary_cross_entropy, softmax_cross_entropy)
+from .lottery import Level, iterative_pruning, oneshot_pruning, reinit_control, reset, shuffle_control
+from .network import MLP, init_weights
+from .optim import Optimizer
+from .pruning import (full_masks, layer_rates, oneshot_rates, percent_remaining, prune_by_magnitude,
+                      prune_layer, prune_units, unit_scores)
+from .train import History, TrainConfig, train
+
+__version__ = "0.1.0"

@@ -1,0 +1,20 @@
+"""The fast checks again with NUMBA_DISABLE_JIT=1: the Numba kernels run as plain Python,
+so their loops are checked as written (and the suite works where Numba cannot compile)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FAST = ["tests/test_kernels.py", "tests/test_layers.py", "tests/test_network.py", "tests/test_optim.py",
+        "tests/test_pruning.py", "tests/test_train.py"]
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="already running without the JIT")
+def test_fast_subset_passes_without_jit():
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *FAST],
+                          cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
