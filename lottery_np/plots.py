@@ -1,0 +1,159 @@
+"""Figures and tables of the MNIST experiments, drawn as the paper draws them.
+
+Each point is the mean over trials (and control draws) with an error bar from
+the minimum to the maximum, against the percent of weights remaining; the x
+axis runs from the full network down to the sparsest, log-scaled for iterative
+pruning. Functions take rows of ``summary.csv`` (see ``runner.read_summary``)
+or unit records, return the matplotlib Figure, and save it when given a path.
+"""
+from collections import defaultdict
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+
+STYLE = {"ticket": dict(color="tab:blue", marker="o", ls="-", label="winning ticket (reset to θ0)"),
+         "reinit": dict(color="tab:orange", marker="s", ls="--", label="control 1: random reinit"),
+         "shuffle": dict(color="tab:green", marker="^", ls=":", label="control 2: shuffled structure")}
+
+
+def level_stats(rows, key):
+    """Per kind and level: x (mean percent remaining), mean, min and max of ``key``,
+    ignoring diverged runs; plus how many runs diverged."""
+    groups = defaultdict(list)
+    for r in rows:
+        groups[(r["kind"], r["level"])].append(r)
+    stats = defaultdict(list)
+    for (kind, level), rs in sorted(groups.items()):
+        vals = np.array([float(r[key]) for r in rs if not r["diverged"]], dtype=float)
+        vals = vals[np.isfinite(vals)]
+        x = float(np.mean([r["percent_remaining"] for r in rs]))
+        if vals.size:
+            stats[kind].append(dict(level=level, x=x, mean=vals.mean(), lo=vals.min(), hi=vals.max(),
+                                    n=len(rs), diverged=len(rs) - vals.size))
+        else:
+            stats[kind].append(dict(level=level, x=x, mean=np.nan, lo=np.nan, hi=np.nan, n=len(rs), diverged=len(rs)))
+    return stats
+
+
+def _errorbar(ax, pts, scale=1.0, **style):
+    x = np.array([p["x"] for p in pts])
+    m, lo, hi = (np.array([p[k] for p in pts]) * scale for k in ("mean", "lo", "hi"))
+    ax.errorbar(x, m, yerr=[m - lo, hi - m], capsize=3, markersize=4, **style)
+
+
+def _percent_axis(ax, log_x):
+    if log_x:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.invert_xaxis()  # the full network on the left, the sparsest on the right
+    ax.set_xlabel("percent of weights remaining")
+    ax.grid(alpha=0.3, which="both")
+
+
+def plot_levels(rows, path=None, title=None, log_x=False, kinds=("ticket", "reinit", "shuffle")):
+    """Convergence iteration and test accuracy vs percent remaining, tickets and controls."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    conv, acc = level_stats(rows, "convergence_iteration"), level_stats(rows, "test_accuracy")
+    for kind in kinds:
+        if conv.get(kind):
+            _errorbar(a1, conv[kind], **STYLE[kind])
+            _errorbar(a2, acc[kind], scale=100, **STYLE[kind])
+    a1.set_ylabel("convergence iteration (min. validation loss)")
+    a2.set_ylabel("test accuracy at convergence (%)")
+    for a in (a1, a2):
+        _percent_axis(a, log_x)
+    a1.legend(fontsize=8)
+    fig.suptitle(title or "")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_compare(named_rows, path=None, title="one-shot vs iterative pruning (tickets)"):
+    """Tickets of several experiments on one plot, e.g. ``[("one-shot", rows1), ("iterative", rows2)]``."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for (name, rows), color in zip(named_rows, plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+        rows = [r for r in rows if r["kind"] == "ticket"]
+        _errorbar(a1, level_stats(rows, "convergence_iteration")["ticket"], color=color, marker="o", label=name)
+        _errorbar(a2, level_stats(rows, "test_accuracy")["ticket"], scale=100, color=color, marker="o", label=name)
+    a1.set_ylabel("convergence iteration")
+    a2.set_ylabel("test accuracy at convergence (%)")
+    for a in (a1, a2):
+        _percent_axis(a, True)
+    a1.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def pick_levels(levels, n=4):
+    """About ``n`` levels spread from the first to the last."""
+    levels = sorted(set(levels))
+    idx = np.unique(np.round(np.linspace(0, len(levels) - 1, min(n, len(levels)))).astype(int))
+    return [levels[i] for i in idx]
+
+
+def plot_curves(records, levels=None, path=None, title="test accuracy during training"):
+    """Test accuracy vs training iteration at a few levels: tickets solid, controls dashed/dotted
+    (mean over trials and draws; runs that diverged are left out)."""
+    levels = levels if levels is not None else pick_levels([r["level"] for r in records])
+    fig, axes = plt.subplots(1, len(levels), figsize=(3.6 * len(levels), 3.4), sharey=True, squeeze=False)
+    for ax, level in zip(axes[0], levels):
+        rs = [r for r in records if r["level"] == level and not r["diverged"]]
+        for kind in ("ticket", "reinit", "shuffle"):
+            curves = [r["history"] for r in rs if r["kind"] == kind]
+            if not curves:
+                continue
+            n = min(len(h["iterations"]) for h in curves)
+            its = np.array(curves[0]["iterations"][:n])
+            acc = np.array([[np.nan if v is None else v for v in h["test_acc"][:n]] for h in curves], dtype=float)
+            keep = ~np.all(np.isnan(acc), axis=0)
+            if keep.any():
+                ax.plot(its[keep], 100 * np.nanmean(acc[:, keep], axis=0), color=STYLE[kind]["color"],
+                        ls=STYLE[kind]["ls"], label=STYLE[kind]["label"])
+        pct = np.mean([r["percent_remaining"] for r in rs]) if rs else float("nan")
+        ax.set_title(f"{pct:.1f}% remaining", fontsize=10)
+        ax.set_xlabel("training iteration")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("test accuracy (%)")
+    axes[0][-1].legend(fontsize=7, loc="lower right")  # the sparsest level has every kind
+    lo = [l.get_ydata().min() for a in axes[0] for l in a.get_lines() if len(l.get_ydata())]
+    if lo:
+        axes[0][0].set_ylim(max(np.nanpercentile(lo, 50) - 2, 0), 100)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def level_table(rows):
+    """A Markdown table: per level, mean convergence iteration and test accuracy
+    (min–max in brackets) for tickets and each control present."""
+    conv, acc = level_stats(rows, "convergence_iteration"), level_stats(rows, "test_accuracy")
+    kinds = [k for k in ("ticket", "reinit", "shuffle") if conv.get(k)]
+    names = {"ticket": "ticket", "reinit": "reinit (control 1)", "shuffle": "shuffle (control 2)"}
+    head = "| level | % weights left | " + " | ".join(
+        f"{names[k]}: conv. iteration | {names[k]}: test acc. %" for k in kinds) + " |"
+    lines = [head, "|" + "---|" * (2 + 2 * len(kinds))]
+    levels = sorted({p["level"] for k in kinds for p in conv[k]})
+    for level in levels:
+        cells = []
+        x = None
+        for k in kinds:
+            c = next((p for p in conv[k] if p["level"] == level), None)
+            a = next((p for p in acc[k] if p["level"] == level), None)
+            if c is None:
+                cells += ["", ""]
+                continue
+            x = c["x"] if x is None else x
+            div = f" ({c['diverged']}/{c['n']} diverged)" if c["diverged"] else ""
+            cells.append(f"{c['mean']:.0f} ({c['lo']:.0f}–{c['hi']:.0f}){div}" if np.isfinite(c["mean"]) else "diverged")
+            cells.append(f"{100 * a['mean']:.2f} ({100 * a['lo']:.2f}–{100 * a['hi']:.2f})" if np.isfinite(a["mean"]) else "–")
+        lines.append(f"| {level} | {x:.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _save(fig, path):
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig

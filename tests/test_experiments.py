@@ -1,0 +1,123 @@
+"""The units of an experiment: what each needs, and that each is a pure function of its inputs.
+
+These run in-process on a small synthetic problem (20 inputs, 4 classes), so they
+check the bookkeeping — masks passed from ticket to ticket, seeds, controls, late
+resetting, no-reset — without MNIST.
+"""
+import numpy as np
+import pytest
+
+from lottery_np import ConfigError
+from lottery_np.data import Dataset
+from lottery_np.experiments import ExperimentConfig, Unit, inputs_for, plan, run_unit, source, theta0
+from lottery_np.pruning import percent_remaining
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(20, 4))
+
+    def split(n):
+        x = rng.random((n, 20)).astype(np.float32)
+        return x, np.argmax(x @ w, axis=1)
+    return Dataset(*split(600), *split(200), *split(200))
+
+
+def tiny(**kw):
+    base = dict(sizes=(20, 16, 8, 4), iterations=60, eval_every=20, batch_size=30, trials=2, controls=2,
+                rounds=3, fractions=(0.5, 0.2), record_test_curve=False)
+    return ExperimentConfig(**{**base, **kw})
+
+
+def run_all(config, data):
+    """Run every unit in plan order, feeding each its source ticket's arrays."""
+    results = {}
+    for u in plan(config):
+        s = source(config, u)
+        results[u] = run_unit(config, u, inputs_for(config, u, results[s][1]) if s else {}, data=data)
+    return results
+
+
+def test_plan_counts_and_sources():
+    it = tiny(experiment="iterative")
+    units = plan(it)
+    assert len(units) == 2 * (4 + 3 * 2 * 2)  # trials × (tickets + pruned levels × kinds × draws)
+    assert source(it, Unit(3, "shuffle", 1, 1)) == Unit(2, "ticket", 1)
+    assert source(it, Unit(0, "ticket", 1)) is None
+    one = tiny(experiment="oneshot")
+    assert source(one, Unit(2, "reinit", 0, 0)) == Unit(0, "ticket", 0)
+    assert len({u.id for u in units}) == len(units)  # ids name units uniquely
+    for u in units:  # every source comes before the units that need it
+        s = source(it, u)
+        assert s is None or units.index(s) < units.index(u)
+
+
+def test_iterative_levels_shrink_and_controls_share_the_ticket_mask(data):
+    config = tiny(experiment="iterative")
+    res = run_all(config, data)
+    pct = [res[Unit(level, "ticket", 0)][0]["percent_remaining"] for level in range(4)]
+    assert pct[0] == 100 and all(a > b for a, b in zip(pct, pct[1:]))
+    ticket_masks = [res[Unit(2, "ticket", 0)][1][f"mask_{i}"] for i in range(3)]
+    assert np.isclose(pct[2], percent_remaining(ticket_masks))
+    for kind in ("reinit", "shuffle"):
+        r = res[Unit(2, kind, 0, 1)][0]
+        assert r["percent_remaining"] == pytest.approx(pct[2])  # same count per layer
+    # masks only shrink from round to round
+    for level in range(1, 4):
+        before = res[Unit(level - 1, "ticket", 0)][1]
+        after = res[Unit(level, "ticket", 0)][1]
+        for i in range(3):
+            assert not np.any(after[f"mask_{i}"] & ~before[f"mask_{i}"])
+
+
+def test_units_are_pure_functions_of_their_inputs(data):
+    config = tiny(experiment="oneshot")
+    ticket = run_unit(config, Unit(0, "ticket", 1), {}, data=data)
+    again = run_unit(config, Unit(0, "ticket", 1), {}, data=data)
+    strip = lambda r: {k: v for k, v in r.items() if k != "seconds"}  # noqa: E731
+    assert strip(ticket[0]) == strip(again[0])
+    inputs = inputs_for(config, Unit(1, "reinit", 1, 0), ticket[1])
+    a = run_unit(config, Unit(1, "reinit", 1, 0), inputs, data=data)[0]
+    b = run_unit(config, Unit(1, "reinit", 1, 1), inputs, data=data)[0]
+    assert strip(a) == strip(run_unit(config, Unit(1, "reinit", 1, 0), inputs, data=data)[0])
+    assert a["history"]["val_loss"] != b["history"]["val_loss"]  # different draws differ
+
+
+def test_trials_have_their_own_initialization():
+    config = tiny()
+    assert not np.array_equal(theta0(config, 0).weights[0], theta0(config, 1).weights[0])
+    np.testing.assert_array_equal(theta0(config, 1).weights[0], theta0(config, 1).weights[0])
+
+
+def test_late_resetting_passes_the_iteration_k_weights_along(data):
+    config = tiny(experiment="iterative", reset_iteration=20, trials=1, controls=0, rounds=2)
+    res = run_all(config, data)
+    rewind = res[Unit(0, "ticket", 0)][1]["rewind_w_0"]
+    assert not np.array_equal(rewind, theta0(config, 0).weights[0])  # θk is not θ0
+    np.testing.assert_array_equal(res[Unit(2, "ticket", 0)][1]["rewind_w_0"], rewind)  # carried to every round
+
+
+def test_no_reset_continues_from_the_trained_weights(data):
+    config = tiny(experiment="iterative", reset="none", trials=1, controls=0, rounds=1)
+    res = run_all(config, data)
+    t0 = res[Unit(0, "ticket", 0)][1]
+    inputs = inputs_for(config, Unit(1, "ticket", 0), t0)
+    np.testing.assert_array_equal(inputs["start_w_1"], t0["trained_w_1"])
+    # the pruned network starts where the unpruned one ended, so it starts far better than θ0 did
+    h0, h1 = (res[Unit(level, "ticket", 0)][0]["history"] for level in (0, 1))
+    assert h1["val_loss"][0] < h0["val_loss"][0]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(rate=1.5), "pruning rate"),
+    (dict(experiment="both"), "oneshot"),
+    (dict(fractions=(0.5, 1.5)), "fraction"),
+    (dict(reset_iteration=30), "multiple of eval_every"),
+    (dict(trials=0), "trials"),
+    (dict(control_kinds=("reinit", "flip")), "control kind"),
+    (dict(iterations=0), "iterations"),
+])
+def test_bad_settings_are_named(bad, message):
+    with pytest.raises(ConfigError, match=message):
+        tiny(**bad)
