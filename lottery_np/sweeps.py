@@ -1,0 +1,133 @@
+"""Section 6: exploring MNIST parameters — and late resetting, from the later literature.
+
+A sweep is a list of named experiments that differ in one setting; each runs
+through the same runner into its own subfolder (``OUT/<name>``), so a sweep is
+resumable and parallel like any experiment, and one progress bar covers it.
+Sweeps train tickets only by default (``controls=0``), as the paper's section 6
+figures show tickets only.
+
+* ``init-std``  — initialization std above and below 0.1
+* ``size``      — hidden sizes from about a third to about twice 300-100, one-shot and iterative
+* ``rate``      — iterative pruning rate per round (rounds chosen to reach about the same size)
+* ``reset``     — reset to θ0 (the lottery ticket) versus keep training without reset (Han et al.)
+* ``late-reset``— reset to the weights at iteration k instead of θ0 (k = 0 is the paper)
+"""
+import math
+
+import numpy as np
+
+from .errors import ConfigError
+
+INIT_STDS = (0.025, 0.05, 0.1, 0.2, 0.4)
+HIDDEN_SIZES = ((100, 33), (200, 66), (300, 100), (500, 166), (700, 233))
+RATES = (0.1, 0.2, 0.35, 0.5, 0.7)
+LATE_RESETS = (0, 100, 500, 2000)
+
+
+def rounds_for(rate, base_rate=0.2, base_rounds=18):
+    """Rounds at ``rate`` that reach about the hidden-layer size that ``base_rounds`` rounds at ``base_rate`` reach."""
+    return max(1, round(base_rounds * math.log(1 - base_rate) / math.log(1 - rate)))
+
+
+def sweep_configs(name, base, values=None):
+    """The experiments of sweep ``name`` as ``[(subfolder name, ExperimentConfig), ...]``."""
+    if name == "init-std":
+        return [(f"std-{v:g}", base.replace(init_std=v)) for v in (values or INIT_STDS)]
+    if name == "size":
+        out = []
+        for h in (values or HIDDEN_SIZES):
+            sizes = (base.sizes[0], *h, base.sizes[-1])
+            for exp in ("oneshot", "iterative"):
+                out.append((f"{exp}-{'-'.join(map(str, h))}", base.replace(experiment=exp, sizes=sizes)))
+        return out
+    if name == "rate":
+        return [(f"rate-{v:g}", base.replace(experiment="iterative", rate=v, output_rate=None,
+                                             rounds=rounds_for(v, base.rate, base.rounds)))
+                for v in (values or RATES)]
+    if name == "reset":
+        return [(f"{exp}-{r}", base.replace(experiment=exp, reset=r))
+                for exp in ("oneshot", "iterative") for r in ("init", "none")]
+    if name == "late-reset":
+        ks = [k for k in (values or LATE_RESETS) if k < base.iterations and k % base.eval_every == 0]
+        return [(f"k-{k}", base.replace(reset_iteration=k)) for k in ks]
+    raise ConfigError(f"unknown sweep {name!r}; choose one of {', '.join(SWEEPS)}")
+
+
+SWEEPS = ("init-std", "size", "rate", "reset", "late-reset")
+LABELS = {"init-std": "init std {}", "size": "{}", "rate": "pruning rate {}", "reset": "{}", "late-reset": "reset to iteration {}"}
+
+
+def ticket_size(rows):
+    """The paper's "winning ticket size" for one experiment's tickets: the percent remaining
+    at which mean convergence iteration is lowest, and the smallest at which mean test
+    accuracy is highest. Returns ``(percent_min_convergence, percent_max_accuracy)``."""
+    from .plots import level_stats
+    tickets = [r for r in rows if r["kind"] == "ticket"]
+    conv = level_stats(tickets, "convergence_iteration")["ticket"]
+    acc = level_stats(tickets, "test_accuracy")["ticket"]
+    by_conv = min(conv, key=lambda p: (p["mean"] if np.isfinite(p["mean"]) else np.inf, p["x"]))
+    best = max(p["mean"] for p in acc if np.isfinite(p["mean"]))
+    by_acc = min((p for p in acc if p["mean"] == best), key=lambda p: p["x"])
+    return by_conv["x"], by_acc["x"]
+
+
+def plot_sweep(name, named_rows, path=None, log_x=None):
+    """Tickets of every experiment of a sweep on one figure (mean, min–max bars); for the
+    size sweep, the winning-ticket sizes are marked (▼ fastest, ★ most accurate)."""
+    import matplotlib.pyplot as plt
+    from .plots import _errorbar, _percent_axis, _save, level_stats
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    log_x = (name != "init-std") if log_x is None else log_x
+    for (label, rows), color in zip(named_rows, colors * 3):
+        tickets = [r for r in rows if r["kind"] == "ticket"]
+        if not tickets:
+            continue
+        style = dict(color=color, marker="o", label=label, ls="--" if label.startswith("oneshot") else "-")
+        _errorbar(a1, level_stats(tickets, "convergence_iteration")["ticket"], **style)
+        _errorbar(a2, level_stats(tickets, "test_accuracy")["ticket"], scale=100, **style)
+        if name == "size":
+            conv = {p["x"]: p["mean"] for p in level_stats(tickets, "convergence_iteration")["ticket"]}
+            acc = {p["x"]: p["mean"] for p in level_stats(tickets, "test_accuracy")["ticket"]}
+            x_conv, x_acc = ticket_size(rows)
+            a1.plot([x_conv], [conv[x_conv]], "v", color=color, markersize=11)
+            a2.plot([x_acc], [100 * acc[x_acc]], "*", color=color, markersize=13)
+    a1.set_ylabel("convergence iteration (tickets)")
+    a2.set_ylabel("test accuracy at convergence (%)")
+    for a in (a1, a2):
+        _percent_axis(a, log_x)
+    a1.legend(fontsize=7)
+    fig.suptitle(f"section 6 sweep: {name}")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def run_sweep(name, base, out, values=None, jobs=1, executor=None, data_dir=None, progress=True):
+    """Run (or resume) every experiment of a sweep, then write ``sweep.md`` and ``sweep.png``."""
+    from pathlib import Path
+    from .runner import run, summary_rows, write_outputs, _atomic_write
+    out = Path(out)
+    named = sweep_configs(name, base, values)
+    folders = run([(out / sub, cfg) for sub, cfg in named], jobs=jobs, executor=executor, data_dir=data_dir,
+                  progress=progress, on_finish=write_outputs)
+    named_rows = [(sub, summary_rows(f.records())) for (sub, _), f in zip(named, folders)]
+    plot_sweep(name, named_rows, out / "sweep.png")
+    _atomic_write(out / "sweep.md", sweep_table(name, named_rows).encode())
+    return folders
+
+
+def sweep_table(name, named_rows):
+    """Markdown: for every variant, tickets' mean convergence iteration and test accuracy per level."""
+    from .plots import level_stats
+    lines = [f"# Sweep: {name}", "", "Tickets, mean over trials (min–max in the figure).", ""]
+    if name == "size":
+        lines += ["| network | % remaining at fastest convergence | % remaining at best accuracy |", "|---|---|---|"]
+        lines += [f"| {sub} | {a:.2f} | {b:.2f} |" for sub, rows in named_rows for a, b in [ticket_size(rows)]]
+        lines.append("")
+    lines += ["| variant | level | % weights left | conv. iteration | test acc. % |", "|---|---|---|---|---|"]
+    for sub, rows in named_rows:
+        t = [r for r in rows if r["kind"] == "ticket"]
+        conv, acc = level_stats(t, "convergence_iteration")["ticket"], level_stats(t, "test_accuracy")["ticket"]
+        for c, a in zip(conv, acc):
+            lines.append(f"| {sub} | {c['level']} | {c['x']:.2f} | {c['mean']:.0f} | {100 * a['mean']:.2f} |")
+    return "\n".join(lines) + "\n\n![sweep](sweep.png)\n"
