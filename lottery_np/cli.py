@@ -1,5 +1,7 @@
 """The ``lottery-np`` command (also ``python -m lottery_np``)."""
 import argparse
+import contextlib
+import os
 import sys
 
 from .errors import ConfigError, LotteryError
@@ -20,6 +22,21 @@ def build_parser():
     d.add_argument("--backend", choices=BACKENDS, default="numpy")
 
     add_mnist_parser(sub)
+
+    r = sub.add_parser("reproduce", help="every experiment of the paper in order (XOR, one-shot, iterative, "
+                                         "controls, sections 5-6), resumable, with REPORT.md beside the paper")
+    size = r.add_mutually_exclusive_group()
+    size.add_argument("--quick", dest="mode", action="store_const", const="quick",
+                      help="about 10 minutes on 2 cores: fewer iterations, trials and levels (default)")
+    size.add_argument("--full", dest="mode", action="store_const", const="full", help="the paper's scale")
+    r.set_defaults(mode="quick")
+    r.add_argument("--out", default=None, help="default: results/reproduce-quick or results/reproduce-full")
+    r.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel trainings (default: all cores)")
+    r.add_argument("--scheduler", default=None,
+                   help="run the trainings on a Dask cluster, e.g. tcp://host:8786 (pip install -e .[dask])")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--backend", choices=BACKENDS, default="numpy")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     f = sub.add_parser("fetch-mnist", help="download, check and cache MNIST, then print where it is")
     f.add_argument("--data-dir", default=None, help="default: $LOTTERY_NP_DATA or the checkout's data/")
@@ -149,6 +166,34 @@ def run_sweep_command(args):
     print(f"done: {out}/sweep.md, {out}/sweep.png and one folder per variant")
 
 
+def run_reproduce_command(args):
+    from .reproduce import reproduce
+    check_jobs(args.jobs)
+    out = args.out or f"results/reproduce-{args.mode}"
+    with dask_executor(args.scheduler) as (executor, workers):
+        path = reproduce(out, mode=args.mode, jobs=workers or args.jobs, executor=executor,
+                         progress=not args.quiet, seed=args.seed, backend=args.backend)
+    print(f"report: {path}")
+
+
+@contextlib.contextmanager
+def dask_executor(address):
+    """``(executor, n_workers)`` for a Dask scheduler address, or ``(None, None)`` to run locally."""
+    if not address:
+        yield None, None
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ConfigError("--scheduler needs Dask: pip install -e '.[dask]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as e:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address} ({e}); is it running?") from None
+    with client:
+        yield client.get_executor(pure=False), sum(client.nthreads().values())
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -163,6 +208,8 @@ def main(argv=None):
             run_mnist_command(args)
         elif args.command == "sweep":
             run_sweep_command(args)
+        elif args.command == "reproduce":
+            run_reproduce_command(args)
         elif args.command == "fetch-mnist":
             from .data import default_data_dir, load_mnist
             d = load_mnist(args.data_dir)

@@ -105,15 +105,20 @@ def plot_sweep(name, named_rows, path=None, log_x=None):
 def run_sweep(name, base, out, values=None, jobs=1, executor=None, data_dir=None, progress=True):
     """Run (or resume) every experiment of a sweep, then write ``sweep.md`` and ``sweep.png``."""
     from pathlib import Path
-    from .runner import run, summary_rows, write_outputs, _atomic_write
+    from .runner import run, summary_rows, write_outputs
     out = Path(out)
     named = sweep_configs(name, base, values)
     folders = run([(out / sub, cfg) for sub, cfg in named], jobs=jobs, executor=executor, data_dir=data_dir,
                   progress=progress, on_finish=write_outputs)
-    named_rows = [(sub, summary_rows(f.records())) for (sub, _), f in zip(named, folders)]
+    finish_sweep(name, out, [(sub, summary_rows(f.records())) for (sub, _), f in zip(named, folders)])
+    return folders
+
+
+def finish_sweep(name, out, named_rows):
+    """The sweep's figure and table, from each variant's summary rows."""
+    from .runner import _atomic_write
     plot_sweep(name, named_rows, out / "sweep.png")
     _atomic_write(out / "sweep.md", sweep_table(name, named_rows).encode())
-    return folders
 
 
 def sweep_table(name, named_rows):

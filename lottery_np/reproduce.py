@@ -1,0 +1,234 @@
+"""``lottery-np reproduce``: every experiment of the paper, in order, and a report beside the paper.
+
+The plan, in the paper's order:
+
+* §2 XOR — both tables (random initialization; pruned tickets);
+* §3 one-shot and §4 iterative pruning of LeNet-300-100, tickets and both controls;
+* §5 what the iterative tickets look like (initial values, connections per unit);
+* §6 sweeps — init std, network size, pruning rate, reset vs. no reset — and late resetting.
+
+Every MNIST training of every experiment goes through one runner call, so one
+progress bar covers the plan, any number of jobs (or a Dask cluster) share it,
+and an interrupted plan resumes where it stopped. ``--quick`` cuts iterations,
+trials, controls and levels so that it finishes in about ten minutes on two
+cores; ``--full`` is the paper's scale.
+"""
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import claims as C
+from .errors import ConfigError
+from .experiments import ExperimentConfig, plan
+from .runner import _atomic_write, read_summary, run, summary_rows, write_outputs
+from .sweeps import finish_sweep, sweep_configs
+
+PLANS = {
+    "quick": dict(
+        iterations=2000, eval_every=50, trials=2, controls=1,
+        fractions=(0.75, 0.55, 0.35, 0.25, 0.15, 0.10, 0.05, 0.025), rounds=15,
+        sweep_trials=1, sweep_rounds=8, sweep_fractions=(0.55, 0.25, 0.10, 0.05),
+        values={"init-std": (0.025, 0.1, 0.4), "size": ((100, 33), (300, 100), (700, 233)),
+                "rate": (0.2, 0.5, 0.7), "late-reset": (0, 100, 500)},
+        xor_trials=1000),
+    "full": dict(
+        iterations=50000, eval_every=100, trials=5, controls=3,
+        fractions=ExperimentConfig().fractions, rounds=18,
+        sweep_trials=5, sweep_rounds=18, sweep_fractions=ExperimentConfig().fractions,
+        values={}, xor_trials=1000),
+}
+SWEEP_ORDER = ("init-std", "size", "rate", "reset", "late-reset")
+
+
+def plan_settings(mode, overrides=None):
+    if mode not in PLANS:
+        raise ConfigError(f"unknown plan {mode!r}; choose one of {', '.join(PLANS)}")
+    unknown = set(overrides or {}) - set(PLANS[mode]) - {"sizes"}
+    if unknown:
+        raise ConfigError(f"unknown plan setting(s): {', '.join(sorted(unknown))}")
+    return {"sizes": ExperimentConfig().sizes, **PLANS[mode], **(overrides or {})}
+
+
+def make_plan(mode, seed=0, backend="numpy", overrides=None):
+    """``(experiments, sweeps)``: the main experiments as ``[(folder, config)]`` and the sweeps
+    as ``{name: [(variant, config)]}``, folders relative to the output folder.
+    ``overrides`` changes settings of the plan (e.g. ``{"iterations": 100}``), for tests and small machines."""
+    p = plan_settings(mode, overrides)
+    main = ExperimentConfig(sizes=p["sizes"], iterations=p["iterations"], eval_every=p["eval_every"], trials=p["trials"],
+                            controls=p["controls"], fractions=p["fractions"], rounds=p["rounds"], seed=seed,
+                            backend=backend)
+    experiments = [("mnist-oneshot", main.replace(experiment="oneshot")),
+                   ("mnist-iterative", main.replace(experiment="iterative"))]
+    base = main.replace(experiment="iterative", trials=p["sweep_trials"], controls=0, rounds=p["sweep_rounds"],
+                        fractions=p["sweep_fractions"], record_test_curve=False)
+    sweeps = {name: sweep_configs(name, base, p["values"].get(name)) for name in SWEEP_ORDER}
+    return experiments, sweeps
+
+
+def all_folders(experiments, sweeps):
+    return experiments + [(f"sweep-{name}/{variant}", cfg) for name, named in sweeps.items() for variant, cfg in named]
+
+
+def step_seconds(sizes=(784, 300, 100, 10), backend="numpy", steps=30):
+    """Measured seconds per training step and per evaluated example for a network of ``sizes``."""
+    from .network import MLP
+    from .optim import Optimizer
+    rng = np.random.default_rng(0)
+    net = MLP.initialize(sizes, seed=0, backend=backend)
+    x = rng.random((60, sizes[0]), dtype=np.float32)
+    y = rng.integers(0, sizes[-1], 60)
+    opt = Optimizer("sgd", lr=0.01)
+    opt.step(net, net.loss_and_grads(x, y)[1])  # warm-up (and Numba compilation)
+    t = time.perf_counter()
+    for _ in range(steps):
+        opt.step(net, net.loss_and_grads(x, y)[1])
+    step = (time.perf_counter() - t) / steps
+    xe = rng.random((2000, sizes[0]), dtype=np.float32)
+    t = time.perf_counter()
+    net.predict(xe)
+    return step, (time.perf_counter() - t) / 2000
+
+
+def estimate_seconds(folders, jobs, backend="numpy"):
+    """Wall-clock estimate of training every unit on this machine with ``jobs`` workers."""
+    cache, total = {}, 0.0
+    for _, cfg in folders:
+        if cfg.sizes not in cache:
+            cache[cfg.sizes] = step_seconds(cfg.sizes, backend)
+        step, per_example = cache[cfg.sizes]
+        evals = cfg.iterations // cfg.eval_every + 1
+        examples = cfg.n_validation + (10000 if cfg.record_test_curve else 2000)  # test only on improvements otherwise
+        total += len(plan(cfg)) * (cfg.iterations * step + evals * examples * per_example)
+    return total / max(1, jobs)
+
+
+def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, backend="numpy", log=print,
+              data_dir=None, overrides=None):
+    """Run (or resume) the whole plan into ``out`` and write ``out/REPORT.md``. Returns its path."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.time()
+    experiments, sweeps = make_plan(mode, seed=seed, backend=backend, overrides=overrides)
+    folders = all_folders(experiments, sweeps)
+    n_units = sum(len(plan(cfg)) for _, cfg in folders)
+    est = estimate_seconds(folders, jobs, backend)
+    log(f"plan ({mode}): XOR tables, then {n_units} MNIST trainings in {len(folders)} experiments; "
+        f"estimated {_duration(est)} with {jobs} job(s) on this machine")
+
+    log("§2 XOR ...")
+    xor_result = run_xor_section(out / "xor", plan_settings(mode, overrides)["xor_trials"], seed)
+
+    log("§3–§6 MNIST ...")
+    run([(out / f, cfg) for f, cfg in folders], jobs=jobs, executor=executor, progress=progress,
+        on_finish=write_outputs, data_dir=data_dir)
+    named = {name: [(v, summary_rows(_records(out / f"sweep-{name}" / v, cfg))) for v, cfg in variants]
+             for name, variants in sweeps.items()}
+    for name, variants in sweeps.items():
+        finish_sweep(name, out / f"sweep-{name}", named[name])
+    from .runner import plot_folders
+    plot_folders([out / "mnist-oneshot", out / "mnist-iterative"], out)
+
+    log("§5 examining tickets ...")
+    examine_result = run_examine_section(out)
+
+    wall = time.time() - start
+    text = report(out, mode, experiments, named, xor_result, examine_result, wall, est, jobs)
+    path = out / "REPORT.md"
+    _atomic_write(path, text.encode())
+    return path
+
+
+def _records(path, cfg):
+    from .runner import ResultsFolder
+    return ResultsFolder(path, cfg).records()
+
+
+def _duration(seconds):
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+# ----------------------------------------------------------------------------
+# Sections that are not runner experiments (filled in by their own modules)
+# ----------------------------------------------------------------------------
+
+
+def run_xor_section(out, trials, seed):
+    return None
+
+
+def run_examine_section(out):
+    return None
+
+
+# ----------------------------------------------------------------------------
+# The report
+# ----------------------------------------------------------------------------
+
+
+def report(out, mode, experiments, named, xor_result, examine_result, wall, estimate, jobs):
+    one = read_summary(out / "mnist-oneshot")
+    it = read_summary(out / "mnist-iterative")
+    cfg = experiments[0][1]
+    claims = [C.oneshot_speedup(one), C.controls_worse(one, "reinit", "3"), C.controls_worse(one, "shuffle", "3"),
+              C.iterative_vs_oneshot(it, one), C.iterative_convergence(it, one), C.controls_drop_earlier(it),
+              C.controls_worse(it, "reinit", "4"), C.controls_worse(it, "shuffle", "4")]
+    claims6 = (C.init_std_claims(named["init-std"]) + C.size_claim(named["size"]) + C.rate_claim(named["rate"])
+               + C.reset_claim(named["reset"]))
+    import numba
+    versions = f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}"
+    quick = mode == "quick"
+    lines = [
+        "# Reproduction report: The Lottery Ticket Hypothesis (Frankle & Carbin, 2018)", "",
+        ("> **This is the quick version** (`lottery-np reproduce --quick`): "
+         f"{cfg.iterations:,} iterations per training instead of 50,000, {cfg.trials} ticket(s) instead of 5, "
+         f"{cfg.controls} draw(s) of each control instead of 3, smaller sweeps. Shapes are visible; numbers are "
+         "not the paper's scale. `lottery-np reproduce --full` runs the paper's scale.") if quick else
+        "> The full version: the paper's scale.", "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}; {versions}. "
+        f"Jobs: {jobs}. Wall time: {_duration(wall)} (estimated up front: {_duration(estimate)}).", "",
+        f"Settings: LeNet {'-'.join(map(str, cfg.sizes))}, N(0, {cfg.init_std}²) init, SGD lr {cfg.lr}, batch "
+        f"{cfg.batch_size}, {cfg.iterations:,} iterations, validation every {cfg.eval_every}; one-shot levels "
+        f"{', '.join(f'{100 * f:g}' for f in cfg.fractions)}% of hidden weights; iterative {cfg.rounds} rounds of "
+        f"{100 * cfg.rate:g}% (output {50 * cfg.rate:g}%). Every setting is in each folder's `config.json`.", "",
+        "Verdicts: ✅ reproduced · 🟡 partly · ❌ not. Each rule is in `lottery_np/claims.py`.", "",
+    ]
+    lines += xor_markdown(xor_result)
+    lines += ["## §3 One-shot pruning", "", C.markdown(claims[:3]), "",
+              "![one-shot](mnist-oneshot/convergence_accuracy.png)", "",
+              (out / "mnist-oneshot" / "summary.md").read_text().split("\n\n", 2)[2].split("\n\n![")[0], "",
+              "![curves](mnist-oneshot/training_curves.png)", "",
+              "## §4 Iterative pruning", "", C.markdown(claims[3:]), "",
+              "![iterative](mnist-iterative/convergence_accuracy.png)", "",
+              "![one-shot vs iterative](oneshot_vs_iterative.png)", "",
+              (out / "mnist-iterative" / "summary.md").read_text().split("\n\n", 2)[2].split("\n\n![")[0], ""]
+    lines += examine_markdown(examine_result)
+    lines += ["## §6 Exploring parameters", "", C.markdown(claims6), ""]
+    for name in named:
+        lines += [f"### Sweep: {name}", "", f"![{name}](sweep-{name}/sweep.png)", ""]
+    late = named.get("late-reset", [])
+    if late:
+        lines += ["### Beyond the paper: late resetting", "",
+                  "Survivors reset to the unpruned network's weights at iteration k instead of θ0 (k = 0 is the "
+                  "paper). Tickets, mean over pruned levels:", "",
+                  "| k | convergence iteration | test accuracy % |", "|---|---|---|"]
+        for v, rows in late:
+            c, a = C.ticket_means(rows)
+            lines.append(f"| {v.split('-')[1]} | {c:.0f} | {100 * a:.2f} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def xor_markdown(result):
+    if result is None:
+        return []
+    return []
+
+
+def examine_markdown(result):
+    if result is None:
+        return []
+    return []

@@ -1,0 +1,89 @@
+"""The whole plan (``lottery-np reproduce``) on a tiny budget: end to end, resumed, and on a Dask cluster."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lottery_np.cli import main
+from lottery_np.experiments import plan
+from lottery_np.reproduce import all_folders, estimate_seconds, make_plan, reproduce
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=1, controls=1, fractions=(0.5, 0.1),
+            rounds=3, sweep_trials=1, sweep_rounds=2, sweep_fractions=(0.5,), xor_trials=20,
+            values={"init-std": (0.05, 0.1, 0.2), "size": ((30, 10), (60, 20)), "rate": (0.2, 0.5),
+                    "late-reset": (0, 20)})
+
+
+def summaries(out):
+    return {p.relative_to(out): p.read_text() for p in sorted(Path(out).rglob("summary.csv"))}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plan") / "reference"
+    reproduce(out, jobs=2, overrides=TINY, progress=False, log=lambda *a: None)
+    return out
+
+
+def test_tiny_plan_writes_a_report_with_every_section(reference):
+    text = (reference / "REPORT.md").read_text()
+    assert "This is the quick version" in text
+    for heading in ("## §3 One-shot pruning", "## §4 Iterative pruning", "## §6 Exploring parameters",
+                    "late resetting"):
+        assert heading in text
+    assert text.count("| 3 |") >= 3 and text.count("| 6 |") >= 4  # claims with verdicts
+    for ref in [line.split("(")[1].rstrip(")") for line in text.splitlines() if line.startswith("![")]:
+        assert (reference / ref).exists(), ref  # every embedded figure was drawn
+    experiments, sweeps = make_plan("quick", overrides=TINY)
+    assert len(summaries(reference)) == len(all_folders(experiments, sweeps))
+
+
+def test_plan_resumes_after_kill(reference, tmp_path):
+    out = tmp_path / "killed"
+    code = (f"from lottery_np.reproduce import reproduce\nif __name__ == '__main__':\n"
+            f"    reproduce({str(out)!r}, jobs=2, overrides={TINY!r}, progress=False)\n")
+    script = tmp_path / "run_plan.py"
+    script.write_text(code)
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 300
+    while len(list(out.rglob("units/*.npz"))) < 12:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.time() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = {p: p.stat().st_mtime_ns for p in out.rglob("units/*.npz")}
+    assert not (out / "REPORT.md").exists()
+    subprocess.run([sys.executable, str(script)], cwd=ROOT, check=True, capture_output=True)
+    assert all(p.stat().st_mtime_ns == t for p, t in done_before.items())  # nothing redone
+    assert summaries(out) == summaries(reference)
+    assert (out / "REPORT.md").exists()
+
+
+def test_plan_on_a_dask_cluster_gives_the_same_results(reference, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        reproduce(tmp_path, jobs=2, executor=client.get_executor(pure=False), overrides=TINY, progress=False,
+                  log=lambda *a: None)
+    assert summaries(tmp_path) == summaries(reference)
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    assert main(["reproduce", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path)]) == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+
+
+def test_full_plan_is_the_papers_scale_and_estimated_longer():
+    quick, full = (all_folders(*make_plan(m)) for m in ("quick", "full"))
+    main_full = dict(full)["mnist-oneshot"]
+    assert (main_full.trials, main_full.controls, main_full.iterations) == (5, 3, 50000)
+    assert len(plan(main_full)) == 5 * (1 + 9 * (1 + 2 * 3))  # trials × (unpruned + levels × (ticket + 3+3 controls))
+    assert estimate_seconds(full, 2) > 20 * estimate_seconds(quick, 2) > 0
