@@ -21,6 +21,11 @@ def build_parser():
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--backend", choices=BACKENDS, default="numpy")
 
+    x = sub.add_parser("xor", help="section 2: XOR tables (random init; pruned tickets), ours beside the paper's")
+    x.add_argument("--trials", type=int, default=1000, help="trials per configuration (default 1000)")
+    x.add_argument("--seed", type=int, default=0)
+    x.add_argument("--out", default="results/xor", help="writes OUT/xor.json (default results/xor)")
+
     add_mnist_parser(sub)
 
     r = sub.add_parser("reproduce", help="every experiment of the paper in order (XOR, one-shot, iterative, "
@@ -204,6 +209,11 @@ def main(argv=None):
         if args.command == "demo":
             from .demo import run_demo
             run_demo(args.out, iterations=args.iterations, seed=args.seed, backend=args.backend)
+        elif args.command == "xor":
+            from .xor import tables_markdown, write_xor
+            result = write_xor(args.out, args.trials, args.seed)
+            print(tables_markdown(result))
+            print(f"\n{args.trials} trials per configuration in {result['settings']['seconds']} s; {args.out}/xor.json")
         elif args.command == "mnist":
             run_mnist_command(args)
         elif args.command == "sweep":
