@@ -241,3 +241,27 @@ def write_xor(out, trials=TRIALS, seed=0):
     result = run_xor(trials, seed)
     _atomic_write(out / "xor.json", json.dumps(result, indent=2).encode())
     return result
+
+
+def plot_decision_boundaries(nets, titles=None, path=None, ncols=6):
+    """Each network's decision regions over [-0.5, 1.5]², with the four XOR points."""
+    import matplotlib.pyplot as plt
+    x, y = xor_data()
+    g = np.linspace(-0.5, 1.5, 121)
+    grid = np.array(np.meshgrid(g, g)).reshape(2, -1).T  # (121², 2)
+    nrows = int(np.ceil(len(nets) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 2.1 * nrows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i, net in enumerate(nets):
+        ax = axes.ravel()[i]
+        z = net.forward(grid)[0].reshape(len(g), len(g))
+        ax.contourf(g, g, z > 0, levels=[-0.5, 0.5, 1.5], colors=["#f4cccc", "#cfe2f3"])
+        ax.scatter(x[:, 0], x[:, 1], c=["tab:red" if v == 0 else "tab:blue" for v in y], s=40, edgecolors="k")
+        ax.set_title(titles[i] if titles else "", fontsize=8)
+        ax.set_aspect("equal")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig
