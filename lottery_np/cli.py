@@ -28,6 +28,12 @@ def build_parser():
 
     add_mnist_parser(sub)
 
+    ex = sub.add_parser("examine", help="section 5: initial values and connections of the tickets of an "
+                                        "iterative results folder")
+    ex.add_argument("folder", help="a folder made by 'lottery-np mnist iterative'")
+    ex.add_argument("--trial", type=int, default=0, help="which ticket (default 0)")
+    ex.add_argument("--out", default=None, help="default: FOLDER/examine")
+
     r = sub.add_parser("reproduce", help="every experiment of the paper in order (XOR, one-shot, iterative, "
                                          "controls, sections 5-6), resumable, with REPORT.md beside the paper")
     size = r.add_mutually_exclusive_group()
@@ -218,6 +224,12 @@ def main(argv=None):
             run_mnist_command(args)
         elif args.command == "sweep":
             run_sweep_command(args)
+        elif args.command == "examine":
+            from .examine import examine_folder, summary_markdown
+            out = args.out or f"{args.folder}/examine"
+            rows, _ = examine_folder(args.folder, out, args.trial)
+            print(summary_markdown(rows))
+            print(f"figures: {out}/initial_values.png, {out}/connections.png")
         elif args.command == "reproduce":
             run_reproduce_command(args)
         elif args.command == "fetch-mnist":

@@ -171,7 +171,9 @@ def run_xor_section(out, trials, seed):
 
 
 def run_examine_section(out):
-    return None
+    """Section 5 on the first ticket of the plan's iterative experiment."""
+    from .examine import examine_folder
+    return examine_folder(out / "mnist-iterative", out / "examine", trial=0)
 
 
 # ----------------------------------------------------------------------------
@@ -263,6 +265,26 @@ def xor_markdown(result):
 
 
 def examine_markdown(result):
-    if result is None:
-        return []
-    return []
+    from .examine import summary_markdown
+    rows, percents = result
+    first = [r for r in rows if r["layer"] == "first hidden"]
+    start, end = first[0], first[-1]
+    rises = end["beyond_2_sigma"] > 2 * start["beyond_2_sigma"]
+    hidden_end = [r for r in rows if r["level"] == end["level"] and r["layer"] != "output"]
+    few_gone = all(r["units_removed"] < 0.5 * r["units"] for r in hidden_end)
+    claims = [
+        C.Claim("5", "Survivors' initial values turn bimodal: large |w0| survive", "bimodal by 5.5% remaining",
+                f"first hidden layer: {100 * start['beyond_2_sigma']:.1f}% of survivors beyond 2σ at "
+                f"{start['percent_remaining']:.0f}%, {100 * end['beyond_2_sigma']:.1f}% at {end['percent_remaining']:.1f}%",
+                "reproduced" if rises else "not",
+                "The share of large initial values among survivors more than doubles." if rises else
+                "The share of large initial values does not grow much."),
+        C.Claim("5", "Tickets are sparse in connections, but only a fraction of units is removed entirely",
+                "few units fully removed", "; ".join(f"{r['layer']}: {r['units_removed']} of {r['units']} units"
+                                                     for r in hidden_end) + f" at {end['percent_remaining']:.1f}%",
+                "reproduced" if few_gone else "partly", "Fewer than half of each hidden layer's units lost every input."
+                if few_gone else "Half or more of a hidden layer's units lost every input."),
+    ]
+    return ["## §5 Examining winning tickets (ticket 0 of the iterative experiment)", "", C.markdown(claims), "",
+            "![initial values](examine/initial_values.png)", "", "![connections](examine/connections.png)", "",
+            summary_markdown(rows), ""]

@@ -33,7 +33,8 @@ def reference(tmp_path_factory):
 def test_tiny_plan_writes_a_report_with_every_section(reference):
     text = (reference / "REPORT.md").read_text()
     assert "This is the quick version" in text
-    for heading in ("## §3 One-shot pruning", "## §4 Iterative pruning", "## §6 Exploring parameters",
+    for heading in ("## §2 XOR", "## §3 One-shot pruning", "## §4 Iterative pruning", "## §5 Examining",
+                    "## §6 Exploring parameters",
                     "late resetting"):
         assert heading in text
     assert text.count("| 3 |") >= 3 and text.count("| 6 |") >= 4  # claims with verdicts

@@ -1,0 +1,61 @@
+"""Section 5 analyses on hand-built tickets whose answers are known, and on a real results folder."""
+import numpy as np
+import pytest
+
+from lottery_np import ResultsError
+from lottery_np.cli import main
+from lottery_np.examine import (beyond_two_sigma, incoming_connections, load_iterative_tickets, nearest_levels,
+                                plot_connections, plot_initial_values, survivor_initial_values, ticket_summary,
+                                units_removed)
+
+
+def hand_ticket():
+    w0 = [np.array([[0.3, -0.05, 0.0], [0.01, 0.25, -0.4]]), np.array([[0.1], [-0.3], [0.02]])]
+    masks = [np.array([[1, 0, 0], [0, 1, 0]]), np.array([[1], [1], [0]])]
+    return w0, masks
+
+
+def test_survivors_connections_and_removed_units():
+    w0, masks = hand_ticket()
+    vals = survivor_initial_values(w0, masks)
+    np.testing.assert_array_equal(vals[0], [0.3, 0.25])
+    np.testing.assert_array_equal(vals[1], [0.1, -0.3])
+    np.testing.assert_array_equal(incoming_connections(masks)[0], [1, 1, 0])  # sorted, most first
+    assert units_removed(masks) == [1, 0]  # unit 2 of the hidden layer has no input left
+    assert beyond_two_sigma(vals[0], std=0.1) == 1.0 and beyond_two_sigma(vals[1], std=0.1) == 0.5
+    rows = ticket_summary(w0, [masks], [50.0], std=0.1)
+    assert [(r["layer"], r["survivors"], r["units_removed"]) for r in rows] == [("first hidden", 2, 1), ("second hidden", 2, 0)]
+
+
+def test_nearest_levels_picks_the_closest_percent():
+    percents = [100, 80.0, 64.1, 51.3, 41.0, 16.9, 5.6]
+    assert nearest_levels(percents, [100, 51.2, 16.8, 5.5, 3]) == [0, 3, 5, 6, 6]
+
+
+def test_gaussian_has_about_4_5_percent_beyond_two_sigma():
+    v = np.random.default_rng(0).normal(0, 0.1, 200_000)
+    assert beyond_two_sigma(v, 0.1) == pytest.approx(0.0455, abs=0.002)
+
+
+def test_plots_write_pngs(tmp_path):
+    rng = np.random.default_rng(0)
+    w0 = [rng.normal(0, 0.1, (20, 8)), rng.normal(0, 0.1, (8, 6)), rng.normal(0, 0.1, (6, 3))]
+    levels = [[(rng.random(w.shape) < f).astype(float) for w in w0] for f in (1.0, 0.5, 0.2, 0.05)]
+    pcts = [100 * np.mean(np.concatenate([m.ravel() for m in ms])) for ms in levels]
+    plot_initial_values(w0, levels, pcts, 0.1, path=tmp_path / "a.png")
+    plot_connections(levels, pcts, path=tmp_path / "b.png")
+    assert (tmp_path / "a.png").stat().st_size > 5000 and (tmp_path / "b.png").stat().st_size > 5000
+
+
+def test_real_iterative_folder(tmp_path):
+    out = tmp_path / "it"
+    args = ["mnist", "iterative", "--iterations", "100", "--eval-every", "50", "--trials", "1", "--controls", "0",
+            "--rounds", "3", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    w0, masks, pcts, std = load_iterative_tickets(out)
+    assert len(masks) == 4 and pcts[0] == 100 and w0[0].shape == (784, 300)
+    assert all(np.all(b <= a) for x, y in zip(masks, masks[1:]) for a, b in zip(x, y))  # masks only shrink
+    assert main(["examine", str(out), "--out", str(tmp_path / "ex")]) == 0
+    assert (tmp_path / "ex" / "initial_values.png").exists() and "first hidden" in (tmp_path / "ex" / "summary.md").read_text()
+    with pytest.raises(ResultsError, match="trial 3"):
+        load_iterative_tickets(out, trial=3)
