@@ -116,13 +116,16 @@ KERNELS = {
         "masked_weight_grad": masked_weight_grad_numba,
     },
 }
-BACKENDS = tuple(KERNELS)
+DENSE_BACKENDS = tuple(KERNELS)
+# "sparse": every layer with the survivors-only kernels of sparse.py;
+# "auto": per layer, sparse below SPARSE_BELOW density, NumPy dense above (see network.layer_backend).
+BACKENDS = DENSE_BACKENDS + ("sparse", "auto")
 
 
 def get_kernels(backend):
     """The dict of three products for ``backend``, with a clear error for an unknown name."""
     try:
-        return KERNELS[backend]
+        return KERNELS[backend]  # the dense kernels; "sparse" layers use sparse.SPARSE_KERNELS
     except KeyError:
         raise ValueError(
             f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}"

@@ -15,6 +15,7 @@ A loss is one function ``loss, dlogits = loss_fn(logits, y)``.
 import numpy as np
 
 from .kernels import get_kernels
+from .sparse import SPARSE_KERNELS, SparseGrad, layout_from_mask
 
 
 # ----------------------------------------------------------------------------
@@ -22,7 +23,7 @@ from .kernels import get_kernels
 # ----------------------------------------------------------------------------
 
 
-def dense_forward(x, w, m, b, backend="numpy"):
+def dense_forward(x, w, m, b, backend="numpy", layout=None):
     """Masked affine layer.
 
     .. math::  Y = X (W \\odot M) + b
@@ -33,19 +34,26 @@ def dense_forward(x, w, m, b, backend="numpy"):
     w : (D, M) weights.
     m : (D, M) mask of 0s and 1s; a 0 removes that connection.
     b : (M,) biases (never masked).
-    backend : name of the kernels to use (``"numpy"`` or ``"numba"``).
+    backend : ``"numpy"`` or ``"numba"`` (dense kernels), or ``"sparse"``: only the
+        surviving weights, listed by ``layout`` (built from ``m`` if not given).
 
     Returns
     -------
     out : (N, M)
     cache : what ``dense_backward`` needs.
     """
+    if backend == "sparse":
+        layout = layout if layout is not None else layout_from_mask(m)
+        values = w.reshape(-1)[layout.flat]  # (nnz,) the surviving weights, W ⊙ M without the zeros
+        k = SPARSE_KERNELS["numba"]
+        out = k["matmul"](x, values, layout.indptr, layout.cols, layout.shape) + b  # (N, D) -> (N, M)
+        return out, (x, w, m, backend, (layout, values))
     k = get_kernels(backend)
     out = k["masked_matmul"](x, w, m) + b  # (N, D) @ (D, M) -> (N, M)
-    return out, (x, w, m, backend)
+    return out, (x, w, m, backend, None)
 
 
-def dense_backward(dout, cache):
+def dense_backward(dout, cache, need_dx=True):
     """Gradients of the masked affine layer.
 
     .. math::
@@ -58,16 +66,24 @@ def dense_backward(dout, cache):
     ----------
     dout : (N, M) upstream gradient ∂L/∂Y.
     cache : from ``dense_forward``.
+    need_dx : False skips dX (the first layer's input is data: nobody needs it).
 
     Returns
     -------
-    dx : (N, D), dw : (D, M), db : (M,)
+    dx : (N, D) or None, dw : (D, M) — for ``"sparse"`` a ``SparseGrad`` holding
+    only the survivors' entries —, db : (M,)
     """
-    x, w, m, backend = cache
-    k = get_kernels(backend)
-    dx = k["masked_matmul_t"](dout, w, m)  # (N, M) @ (M, D) -> (N, D)
-    dw = k["masked_weight_grad"](x, dout, m)  # (D, N) @ (N, M) -> (D, M)
+    x, w, m, backend, sparse = cache
     db = dout.sum(axis=0)  # (N, M) -> (M,)
+    if backend == "sparse":
+        layout, values = sparse
+        k = SPARSE_KERNELS["numba"]
+        dx = k["matmul_t"](dout, values, layout.indptr, layout.cols, layout.shape) if need_dx else None
+        dw = SparseGrad(k["weight_grad"](x, dout, layout.indptr, layout.cols, layout.shape), layout)
+        return dx, dw, db
+    k = get_kernels(backend)
+    dx = k["masked_matmul_t"](dout, w, m) if need_dx else None  # (N, M) @ (M, D) -> (N, D)
+    dw = k["masked_weight_grad"](x, dout, m)  # (D, N) @ (N, M) -> (D, M)
     return dx, dw, db
 
 

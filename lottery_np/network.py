@@ -12,6 +12,7 @@ import numpy as np
 
 from .errors import ConfigError, MaskError, ShapeError
 from .kernels import BACKENDS
+from .sparse import layout_from_mask
 from .layers import LOSSES, dense_backward, dense_forward, relu_backward, relu_forward
 
 INITS = ("normal", "glorot_normal")
@@ -57,6 +58,20 @@ def check_masks(masks, weights):
     return checked
 
 
+# Below this fraction of weights left, a layer trains faster with the sparse kernels
+# than with NumPy's dense BLAS product. Measured with benchmarks/crossover.py on a
+# 2-core x86 machine (LeNet-300-100 layers, batch 60, float32); see the README.
+SPARSE_BELOW = 0.25
+
+
+def layer_backend(backend, density):
+    """The kernels one layer uses: ``backend`` itself, except that ``"auto"`` picks
+    ``"sparse"`` for a layer with fewer than ``SPARSE_BELOW`` of its weights left."""
+    if backend != "auto":
+        return backend
+    return "sparse" if density < SPARSE_BELOW else "numpy"
+
+
 class MLP:
     """Masked multilayer perceptron: ReLU hidden layers, raw logits out.
 
@@ -66,7 +81,9 @@ class MLP:
     biases : list of (fan_out,) arrays.
     masks : list of 0/1 arrays shaped like ``weights``; ``None`` keeps every weight.
     loss : ``"softmax_cross_entropy"`` (MNIST) or ``"sigmoid_binary_cross_entropy"`` (XOR).
-    backend : ``"numpy"`` (reference) or ``"numba"`` (jitted kernels).
+    backend : ``"numpy"`` (reference), ``"numba"`` (jitted dense kernels), ``"sparse"``
+        (survivors-only kernels) or ``"auto"`` (per layer: sparse below ``SPARSE_BELOW``
+        density, NumPy above).
 
     The arrays are copied, so the caller's arrays are never changed by training.
     """
@@ -110,10 +127,14 @@ class MLP:
         return self.weights[0].dtype
 
     def set_masks(self, masks):
-        """Install new masks and zero the weights they prune."""
+        """Install new masks and zero the weights they prune; pick each layer's kernels
+        and, for sparse layers, build the survivors' layout (once per mask, not per step)."""
         self.masks = check_masks(masks, self.weights)
         for w, m in zip(self.weights, self.masks):
             w *= m
+        self.layer_backends = [layer_backend(self.backend, float(m.mean())) for m in self.masks]
+        self.layouts = [layout_from_mask(m) if b == "sparse" else None
+                        for b, m in zip(self.layer_backends, self.masks)]
 
     def copy(self):
         return MLP(self.weights, self.biases, self.masks, loss=self.loss_name, backend=self.backend)
@@ -143,7 +164,7 @@ class MLP:
         h, caches = x, []
         last = len(self.weights) - 1
         for i, (w, m, b) in enumerate(zip(self.weights, self.masks, self.biases)):
-            h, cache = dense_forward(h, w, m, b, self.backend)  # (N, D_i) -> (N, D_i+1)
+            h, cache = dense_forward(h, w, m, b, self.layer_backends[i], self.layouts[i])  # (N, D_i) -> (N, D_i+1)
             caches.append(cache)
             if i < last:
                 h, cache = relu_forward(h)
@@ -157,7 +178,7 @@ class MLP:
         for i in reversed(range(len(self.weights))):
             if i < len(self.weights) - 1:
                 d = relu_backward(d, caches.pop())
-            d, dw, db = dense_backward(d, caches.pop())
+            d, dw, db = dense_backward(d, caches.pop(), need_dx=i > 0)
             grads.append((dw, db))
         return grads[::-1]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-FAST = ["tests/test_kernels.py", "tests/test_layers.py", "tests/test_network.py", "tests/test_optim.py",
+FAST = ["tests/test_kernels.py", "tests/test_sparse.py", "tests/test_layers.py", "tests/test_network.py", "tests/test_optim.py",
         "tests/test_pruning.py", "tests/test_train.py"]
 
 
