@@ -46,7 +46,7 @@ def build_parser():
     r.add_argument("--scheduler", default=None,
                    help="run the trainings on a Dask cluster, e.g. tcp://host:8786 (pip install -e .[dask])")
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--backend", choices=BACKENDS, default="numpy")
+    r.add_argument("--backend", choices=BACKENDS, default="auto")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     f = sub.add_parser("fetch-mnist", help="download, check and cache MNIST, then print where it is")

@@ -62,7 +62,8 @@ class ExperimentConfig:
         after this many iterations instead of θ0 (0 = the paper). A multiple of eval_every.
     record_test_curve : evaluate test accuracy at every evaluation, for the training-curve figures.
     n_validation, split_seed, normalize : how MNIST is split and scaled (see ``data.load_mnist``).
-    backend : which kernels train the networks (results agree to float rounding).
+    backend : which kernels train the networks (results agree to float rounding); ``"auto"``
+        switches to the sparse kernels once the network is sparse enough for them to pay.
     seed : the root of every random number in the experiment.
     """
 
@@ -88,7 +89,7 @@ class ExperimentConfig:
     n_validation: int = 5000
     split_seed: int = 0
     normalize: str = "unit"
-    backend: str = "numpy"
+    backend: str = "auto"
     seed: int = 0
 
     def __post_init__(self):

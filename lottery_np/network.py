@@ -58,18 +58,24 @@ def check_masks(masks, weights):
     return checked
 
 
-# Below this fraction of weights left, a layer trains faster with the sparse kernels
-# than with NumPy's dense BLAS product. Measured with benchmarks/crossover.py on a
-# 2-core x86 machine (LeNet-300-100 layers, batch 60, float32); see the README.
-SPARSE_BELOW = 0.25
+# "auto" trains with the sparse kernels when the network's largest layer has fewer than
+# SPARSE_BELOW of its weights left, and with NumPy's dense product otherwise. Measured with
+# benchmarks/crossover.py on a 2-core x86 machine (batch 60, float32; µs for one layer's
+# forward + backward, NumPy dense vs sparse): 784x300 with pixel inputs 415 vs 184 at 5%,
+# 415 vs 278 at 10%, 415 vs 573 at 25%; 300x100 119 vs 125 at 5%, 125 vs 73 at 2%.
+# The choice is made for the whole network, not per layer: alternating OpenBLAS's and
+# Numba's thread pools within one pass cost more than it saved (benchmarks/step_time.py,
+# 3.6% left: a 5k evaluation took 44 ms mixed, 17 ms all-sparse, 16 ms all-dense).
+SPARSE_BELOW = 0.05
 
 
-def layer_backend(backend, density):
-    """The kernels one layer uses: ``backend`` itself, except that ``"auto"`` picks
-    ``"sparse"`` for a layer with fewer than ``SPARSE_BELOW`` of its weights left."""
+def network_backend(backend, masks):
+    """The kernels every layer uses: ``backend`` itself, except that ``"auto"`` picks
+    ``"sparse"`` when the largest layer keeps fewer than SPARSE_BELOW of its weights."""
     if backend != "auto":
         return backend
-    return "sparse" if density < SPARSE_BELOW else "numpy"
+    largest = max(masks, key=lambda m: m.size)
+    return "sparse" if float(largest.mean()) < SPARSE_BELOW else "numpy"
 
 
 class MLP:
@@ -82,8 +88,8 @@ class MLP:
     masks : list of 0/1 arrays shaped like ``weights``; ``None`` keeps every weight.
     loss : ``"softmax_cross_entropy"`` (MNIST) or ``"sigmoid_binary_cross_entropy"`` (XOR).
     backend : ``"numpy"`` (reference), ``"numba"`` (jitted dense kernels), ``"sparse"``
-        (survivors-only kernels) or ``"auto"`` (per layer: sparse below ``SPARSE_BELOW``
-        density, NumPy above).
+        (survivors-only kernels) or ``"auto"`` (sparse once the largest layer keeps less
+        than ``SPARSE_BELOW`` of its weights, NumPy before).
 
     The arrays are copied, so the caller's arrays are never changed by training.
     """
@@ -132,7 +138,7 @@ class MLP:
         self.masks = check_masks(masks, self.weights)
         for w, m in zip(self.weights, self.masks):
             w *= m
-        self.layer_backends = [layer_backend(self.backend, float(m.mean())) for m in self.masks]
+        self.layer_backends = [network_backend(self.backend, self.masks)] * len(self.masks)
         self.layouts = [layout_from_mask(m) if b == "sparse" else None
                         for b, m in zip(self.layer_backends, self.masks)]
 

@@ -53,7 +53,7 @@ def plan_settings(mode, overrides=None):
     return {"sizes": ExperimentConfig().sizes, **PLANS[mode], **(overrides or {})}
 
 
-def make_plan(mode, seed=0, backend="numpy", overrides=None):
+def make_plan(mode, seed=0, backend="auto", overrides=None):
     """``(experiments, sweeps)``: the main experiments as ``[(folder, config)]`` and the sweeps
     as ``{name: [(variant, config)]}``, folders relative to the output folder.
     ``overrides`` changes settings of the plan (e.g. ``{"iterations": 100}``), for tests and small machines."""
@@ -73,7 +73,7 @@ def all_folders(experiments, sweeps):
     return experiments + [(f"sweep-{name}/{variant}", cfg) for name, named in sweeps.items() for variant, cfg in named]
 
 
-def step_seconds(sizes=(784, 300, 100, 10), backend="numpy", steps=30):
+def step_seconds(sizes=(784, 300, 100, 10), backend="auto", steps=30):
     """Measured seconds per training step and per evaluated example for a network of ``sizes``."""
     from .network import MLP
     from .optim import Optimizer
@@ -93,7 +93,7 @@ def step_seconds(sizes=(784, 300, 100, 10), backend="numpy", steps=30):
     return step, (time.perf_counter() - t) / 2000
 
 
-def estimate_seconds(folders, jobs, backend="numpy"):
+def estimate_seconds(folders, jobs, backend="auto"):
     """Wall-clock estimate of training every unit on this machine with ``jobs`` workers."""
     cache, total = {}, 0.0
     for _, cfg in folders:
@@ -106,7 +106,7 @@ def estimate_seconds(folders, jobs, backend="numpy"):
     return total / max(1, jobs)
 
 
-def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, backend="numpy", log=print,
+def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, backend="auto", log=print,
               data_dir=None, overrides=None):
     """Run (or resume) the whole plan into ``out`` and write ``out/REPORT.md``. Returns its path."""
     out = Path(out)

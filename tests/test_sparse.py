@@ -7,7 +7,7 @@ from conftest import random_mask
 from lottery_np import MLP, Optimizer
 from lottery_np.gradcheck import numerical_gradient, rel_error
 from lottery_np.kernels import KERNELS
-from lottery_np.network import SPARSE_BELOW, layer_backend
+from lottery_np.network import SPARSE_BELOW, network_backend
 from lottery_np.sparse import SPARSE_KERNELS, SparseGrad, layout_from_mask, to_dense
 
 SHAPES = [(1, 7, 5), (3, 1, 4), (60, 784, 30), (17, 33, 1), (8, 20, 10)]  # (N, D, M); batch 1 included
@@ -102,16 +102,19 @@ def test_sparse_training_keeps_pruned_weights_at_zero_and_matches_reference(opti
         np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-11)
 
 
-def test_auto_picks_sparse_for_sparse_layers_and_layouts_change_only_with_masks(rng):
-    assert layer_backend("auto", SPARSE_BELOW / 2) == "sparse" and layer_backend("auto", 0.9) == "numpy"
-    assert layer_backend("numba", 0.01) == "numba"
+def test_auto_goes_sparse_with_the_largest_layer_and_layouts_change_only_with_masks(rng):
+    big, small = np.ones((300, 100)), np.ones((100, 10))
+    thin = (rng.random((300, 100)) < SPARSE_BELOW / 2).astype(float)
+    assert network_backend("auto", [thin, small]) == "sparse" and network_backend("auto", [big, small]) == "numpy"
+    assert network_backend("numba", [thin, small]) == "numba"
     net = masked_net(rng, "auto", densities=(SPARSE_BELOW / 3, 1.0, 1.0))
-    assert net.layer_backends == ["sparse", "numpy", "numpy"]
+    assert net.layer_backends == ["sparse"] * 3
     first = net.layouts[0]
     x, y = rng.standard_normal((4, 12)), np.array([0, 1, 2, 3])
     Optimizer("sgd", lr=0.1).step(net, net.loss_and_grads(x, y)[1])
     assert net.layouts[0] is first  # not rebuilt by a training step
     grads = net.loss_and_grads(x, y)[1]
-    assert isinstance(grads[0][0], SparseGrad) and isinstance(grads[1][0], np.ndarray)
-    net.set_masks([np.zeros_like(m) if i == 0 else m for i, m in enumerate(net.masks)])
-    assert net.layouts[0] is not first and net.layouts[0].nnz == 0
+    assert isinstance(grads[0][0], SparseGrad)
+    net.set_masks([np.ones_like(m) for m in net.masks])
+    assert net.layer_backends == ["numpy"] * 3 and net.layouts[0] is None
+    assert isinstance(net.loss_and_grads(x, y)[1][0][0], np.ndarray)
