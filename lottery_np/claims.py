@@ -28,7 +28,13 @@ def _means(rows, kind, key):
     return {p["level"]: (p["x"], p["mean"]) for p in level_stats([r for r in rows if r["kind"] == kind], key).get(kind, [])}
 
 
-def holds_accuracy_to(rows, kind, tolerance=0.002):
+# "Holds accuracy": mean test accuracy within half a point of the full network's. Looser
+# than the paper's 0.15-point phrase for one-shot tickets, because with a few trials the
+# mean of one level moves by 0.1–0.2 points from trial noise alone.
+TOLERANCE = 0.005
+
+
+def holds_accuracy_to(rows, kind, tolerance=TOLERANCE):
     """The smallest percent remaining down to which every level's mean test accuracy of
     ``kind`` stays within ``tolerance`` of the unpruned tickets' (levels taken from large to small)."""
     full = _means(rows, "ticket", "test_accuracy")[0][1]
@@ -104,7 +110,7 @@ def iterative_vs_oneshot(it_rows, os_rows):
     verdict = "reproduced" if a_it < a_os and a_it <= 4 else "partly" if a_it < a_os else "not"
     why = ("iterative tickets stay accurate at much smaller sizes" if a_it < a_os else
            "iterative tickets do not stay accurate longer than one-shot ones in this run")
-    return Claim("4", "Iterative tickets keep the full network's accuracy (within 0.2 points) far below one-shot ones",
+    return Claim("4", "Iterative tickets keep the full network's accuracy (within 0.5 points) far below one-shot ones",
                  "iterative ≈ 1.8%; one-shot drops from 15%", ours, verdict, why + ".")
 
 
@@ -124,7 +130,7 @@ def controls_drop_earlier(rows, section="4"):
     verdict = "reproduced" if r > t and s > t else "partly" if (r > t or s > t) else "not"
     return Claim(section, "Both controls lose accuracy at much larger sizes than the tickets",
                  "control 1 from ≈ 37%, control 2 from ≈ 52%, tickets ≈ 1.5%", ours, verdict,
-                 "Sizes where mean test accuracy first falls 0.2 points below the full network's.")
+                 "Sizes down to which mean test accuracy stays within 0.5 points of the full network's.")
 
 
 def ticket_means(rows, levels="pruned"):

@@ -29,10 +29,10 @@ from .sweeps import finish_sweep, sweep_configs
 
 PLANS = {
     "quick": dict(
-        iterations=2000, eval_every=50, trials=2, controls=1,
+        iterations=1500, eval_every=100, trials=2, controls=1,
         fractions=(0.75, 0.55, 0.35, 0.25, 0.15, 0.10, 0.05, 0.025), rounds=15,
         sweep_trials=1, sweep_rounds=8, sweep_fractions=(0.55, 0.25, 0.10, 0.05),
-        values={"init-std": (0.025, 0.1, 0.4), "size": ((100, 33), (300, 100), (700, 233)),
+        values={"init-std": (0.025, 0.1, 0.4), "size": ((100, 33), (300, 100)),
                 "rate": (0.2, 0.5, 0.7), "late-reset": (0, 100, 500)},
         xor_trials=1000),
     "full": dict(
