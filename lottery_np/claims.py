@@ -97,7 +97,8 @@ def controls_worse(rows, kind, section):
     paper = "1.91× / 2.28× slower at 35% / 25% (control 1); lower accuracy" if kind == "reinit" else \
         "slower; accuracy falls earlier than control 1's"
     ours = f"{ratio:.2f}× the tickets' convergence iteration, {100 * gap:.2f} points less accurate (mean over levels ≤ 35%)"
-    why = f"the control is {'slower' if slower else 'not slower'} and {'less' if less else 'not less'} accurate."
+    why = (f"the control is {'slower' if slower else 'not slower'} to converge and "
+           f"{'less accurate' if less else 'not less accurate'} than the tickets.")
     return Claim(section, f"At small sizes {name} converges more slowly and less accurately than the tickets",
                  paper, ours, verdict, why[0].upper() + why[1:])
 

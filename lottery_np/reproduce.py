@@ -94,11 +94,18 @@ def step_seconds(sizes=(784, 300, 100, 10), backend="auto", steps=30):
 
 
 def estimate_seconds(folders, jobs, backend="auto"):
-    """Wall-clock estimate of training every unit on this machine with ``jobs`` workers."""
-    cache, total = {}, 0.0
+    """Wall-clock estimate of training every unit on this machine with ``jobs`` workers.
+    Step and evaluation times are measured in ``jobs`` worker processes at once, single-threaded
+    like the real ones, so that the estimate includes what the workers cost each other."""
+    from .runner import local_executor
+    sizes = sorted({cfg.sizes for _, cfg in folders})
+    cache = {}
+    with local_executor(jobs) as pool:
+        for size in sizes:
+            runs = list(pool.map(step_seconds, [size] * jobs, [backend] * jobs, [100] * jobs))
+            cache[size] = tuple(max(r[i] for r in runs) for i in range(2))
+    total = 0.0
     for _, cfg in folders:
-        if cfg.sizes not in cache:
-            cache[cfg.sizes] = step_seconds(cfg.sizes, backend)
         step, per_example = cache[cfg.sizes]
         evals = cfg.iterations // cfg.eval_every + 1
         examples = cfg.n_validation + (10000 if cfg.record_test_curve else 2000)  # test only on improvements otherwise
@@ -117,7 +124,8 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
     n_units = sum(len(plan(cfg)) for _, cfg in folders)
     est = estimate_seconds(folders, jobs, backend)
     log(f"plan ({mode}): XOR tables, then {n_units} MNIST trainings in {len(folders)} experiments; "
-        f"estimated {_duration(est)} with {jobs} job(s) on this machine")
+        f"estimated {_duration(est)} of training with {jobs} job(s) on this machine (figures, saving and XOR "
+        f"come on top)")
 
     log("§2 XOR ...")
     xor_result = run_xor_section(out / "xor", plan_settings(mode, overrides)["xor_trials"], seed)
@@ -136,7 +144,14 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
     examine_result = run_examine_section(out)
 
     wall = time.time() - start
-    text = report(out, mode, experiments, named, xor_result, examine_result, wall, est, jobs)
+    timing_path = out / "timing.json"  # time spent over every invocation, so a resumed plan reports its total
+    try:
+        timing = json.loads(timing_path.read_text())
+    except (OSError, ValueError):
+        timing = {"seconds": 0.0, "invocations": 0}
+    timing = {"seconds": timing["seconds"] + wall, "invocations": timing["invocations"] + 1}
+    _atomic_write(timing_path, json.dumps(timing).encode())
+    text = report(out, mode, experiments, named, xor_result, examine_result, timing, est, jobs)
     path = out / "REPORT.md"
     _atomic_write(path, text.encode())
     return path
@@ -148,7 +163,7 @@ def _records(path, cfg):
 
 
 def _duration(seconds):
-    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
 # ----------------------------------------------------------------------------
@@ -201,7 +216,8 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
          "not the paper's scale. `lottery-np reproduce --full` runs the paper's scale.") if quick else
         "> The full version: the paper's scale.", "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}; {versions}. "
-        f"Jobs: {jobs}. Wall time: {_duration(wall)} (estimated up front: {_duration(estimate)}).", "",
+        f"Jobs: {jobs}. Wall time: {_duration(wall['seconds'])} over {wall['invocations']} invocation(s) "
+        f"(estimated up front: {_duration(estimate)}).", "",
         f"Settings: LeNet {'-'.join(map(str, cfg.sizes))}, N(0, {cfg.init_std}²) init, SGD lr {cfg.lr}, batch "
         f"{cfg.batch_size}, {cfg.iterations:,} iterations, validation every {cfg.eval_every}; one-shot levels "
         f"{', '.join(f'{100 * f:g}' for f in cfg.fractions)}% of hidden weights; iterative {cfg.rounds} rounds of "
