@@ -14,6 +14,8 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -115,33 +117,50 @@ def full_training_s(backend, masks, data):
     return time.perf_counter() - t
 
 
+def measure(name, repeat, data, threads):
+    """Step and evaluation times of one backend (or "torch") at every fraction."""
+    step, ev, est = {}, {}, {}
+    for f in FRACTIONS:
+        masks = masks_for(f)
+        s, e = torch_workload(masks, data, repeat, threads) if name == "torch" else ours(name, masks, data, repeat)
+        step[str(f)], ev[str(f)] = round(s, 4), round(e, 3)
+        # 50k steps, 501 validation passes (5k), and ~50 test passes (10k) at new validation minima
+        est[str(f)] = round((50000 * s + 501 * e + 50 * 2 * e) / 1000, 1)
+        print(f"{name:7s} {100 * f:6.1f}% left: step {s:7.3f} ms   eval 5k {e:7.2f} ms   50k training ≈ {est[str(f)]:6.1f} s",
+              flush=True)
+    return step, ev, est
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=300, help="timed steps per case (median reported)")
     ap.add_argument("--backends", nargs="+", default=["numpy", "numba", "sparse", "auto"])
     ap.add_argument("--full", action="store_true", help="also time whole 50k-iteration trainings of the auto backend")
+    ap.add_argument("--only", default=None, help=argparse.SUPPRESS)  # one backend, in this process
     args = ap.parse_args()
-    data = lt.load_mnist()
+    threads = os.cpu_count() or 1
+    if args.only:  # a child process: measure one backend and print its numbers as JSON
+        print(json.dumps(measure(args.only, args.repeat, lt.load_mnist(), threads)))
+        return
+    lt.load_mnist()  # fetch once before the children start
     try:
         import torch
         torch_version = torch.__version__
     except Exception as e:  # not installed, or installed without its libraries
         torch, torch_version = None, None
         print(f"(PyTorch not available: {type(e).__name__}: {str(e)[:80]}; `pip install torch` to compare)")
-    threads = os.cpu_count() or 1
+    # Each backend runs in a fresh process: thread pools left spinning by one (Numba's OpenMP,
+    # OpenBLAS, PyTorch's) would otherwise slow the next one down.
     step, ev, est, full = {}, {}, {}, {}
     names = list(args.backends) + (["torch"] if torch is not None else [])
     for name in names:
-        step[name], ev[name], est[name] = {}, {}, {}
-        for f in FRACTIONS:
-            masks = masks_for(f)
-            s, e = torch_workload(masks, data, args.repeat, threads) if name == "torch" else ours(name, masks, data, args.repeat)
-            step[name][str(f)], ev[name][str(f)] = round(s, 4), round(e, 3)
-            # 50k steps, 501 validation passes (5k), and ~50 test passes (10k) at new validation minima
-            est[name][str(f)] = round((50000 * s + 501 * e + 50 * 2 * e) / 1000, 1)
-            print(f"{name:7s} {100 * f:6.1f}% left: step {s:7.3f} ms   eval 5k {e:7.2f} ms   50k training ≈ {est[name][str(f)]:6.1f} s",
-                  flush=True)
+        done = subprocess.run([sys.executable, __file__, "--only", name, "--repeat", str(args.repeat)],
+                              capture_output=True, text=True, check=True)
+        lines = done.stdout.strip().splitlines()
+        print("\n".join(lines[:-1]), flush=True)
+        step[name], ev[name], est[name] = json.loads(lines[-1])
     if args.full:
+        data = lt.load_mnist()
         for f in FRACTIONS:
             full[str(f)] = round(full_training_s("auto", masks_for(f), data), 1)
             print(f"auto    {100 * f:6.1f}% left: whole 50k training {full[str(f)]} s", flush=True)

@@ -45,7 +45,11 @@ def _errorbar(ax, pts, scale=1.0, **style):
 def _percent_axis(ax, log_x):
     if log_x:
         ax.set_xscale("log")
+        lo, hi = sorted(ax.get_xlim())
+        ax.set_xticks([t for t in (100, 50, 20, 10, 5, 2, 1, 0.5, 0.2) if lo <= t <= hi])
+        ax.set_xlim(lo, hi)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.invert_xaxis()  # the full network on the left, the sparsest on the right
     ax.set_xlabel("percent of weights remaining")
     ax.grid(alpha=0.3, which="both")
