@@ -21,6 +21,9 @@ def test_notebook_runs_in_quick_mode(path, tmp_path, monkeypatch):
     monkeypatch.setenv("LOTTERY_NP_QUICK", "1")
     monkeypatch.setenv("LOTTERY_NP_RESULTS", str(tmp_path / "results"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # the kernel imports this checkout's lottery_np, not whichever one pip installed
+    repo = str(path.parent.parent)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")])))
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
