@@ -5,6 +5,7 @@ import os
 import sys
 
 from .errors import ConfigError, LotteryError
+from .experiments import TRAIN_BACKENDS
 from .kernels import BACKENDS
 
 
@@ -46,7 +47,8 @@ def build_parser():
     r.add_argument("--scheduler", default=None,
                    help="run the trainings on a Dask cluster, e.g. tcp://host:8786 (pip install -e .[dask])")
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--backend", choices=BACKENDS, default="auto")
+    r.add_argument("--backend", choices=TRAIN_BACKENDS, default="fused",
+                   help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     f = sub.add_parser("fetch-mnist", help="download, check and cache MNIST, then print where it is")
@@ -87,7 +89,8 @@ def add_experiment_options(e, name, dflt):
     e.add_argument("--no-test-curve", action="store_true",
                    help="evaluate test accuracy only at new validation minima (faster; no curve figure data)")
     e.add_argument("--seed", type=int, default=dflt.seed)
-    e.add_argument("--backend", default=dflt.backend, choices=BACKENDS)
+    e.add_argument("--backend", default=dflt.backend, choices=TRAIN_BACKENDS,
+                   help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
     e.add_argument("--data-dir", default=None, help="default: $LOTTERY_NP_DATA or the checkout's data/")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
 

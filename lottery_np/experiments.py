@@ -26,12 +26,15 @@ import time
 import numpy as np
 
 from .data import load_mnist
+from .engine import supports as engine_supports, train_fused
 from .errors import ConfigError
+from .kernels import BACKENDS
 from .lottery import reinit_control, shuffle_control
 from .network import MLP, init_weights
 from .pruning import check_rate, full_masks, layer_rates, oneshot_rates, percent_remaining, prune_by_magnitude
 from .train import TrainConfig, train
 
+TRAIN_BACKENDS = ("fused",) + BACKENDS  # "fused": engine.py; the others: train.py with those kernels
 KINDS = ("ticket", "reinit", "shuffle")
 CONTROL_KINDS = ("reinit", "shuffle")
 ONESHOT_FRACTIONS = (0.9, 0.75, 0.55, 0.35, 0.25, 0.15, 0.10, 0.05, 0.025)  # SPEC levels below 100%
@@ -62,8 +65,11 @@ class ExperimentConfig:
         after this many iterations instead of θ0 (0 = the paper). A multiple of eval_every.
     record_test_curve : evaluate test accuracy at every evaluation, for the training-curve figures.
     n_validation, split_seed, normalize : how MNIST is split and scaled (see ``data.load_mnist``).
-    backend : which kernels train the networks (results agree to float rounding); ``"auto"``
-        switches to the sparse kernels once the network is sparse enough for them to pay.
+    backend : what trains the networks (results agree to float rounding). ``"fused"`` (default):
+        the training engine of ``engine.py`` where it applies (plain SGD, softmax cross-entropy),
+        the readable path with ``"auto"`` kernels otherwise; ``"numpy"``, ``"numba"``, ``"sparse"``,
+        ``"auto"``: the readable path (``train.train``) with those kernels. Each unit's record
+        says which path trained it (``engine``).
     seed : the root of every random number in the experiment.
     """
 
@@ -89,7 +95,7 @@ class ExperimentConfig:
     n_validation: int = 5000
     split_seed: int = 0
     normalize: str = "unit"
-    backend: str = "auto"
+    backend: str = "fused"
     seed: int = 0
 
     def __post_init__(self):
@@ -126,15 +132,25 @@ class ExperimentConfig:
                               f"in [0, iterations); got {k!r}")
         if k and self.reset == "none":
             raise ConfigError("reset_iteration only applies with reset='init'")
-        from .kernels import BACKENDS
-        if self.backend not in BACKENDS:
-            raise ConfigError(f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+        if self.backend not in TRAIN_BACKENDS:
+            raise ConfigError(f"unknown backend {self.backend!r}; choose one of {', '.join(TRAIN_BACKENDS)}")
         self.train_config()  # validates the training settings
 
     def train_config(self):
         return TrainConfig(iterations=self.iterations, batch_size=self.batch_size, lr=self.lr,
                            optimizer=self.optimizer, eval_every=self.eval_every,
                            record_test_curve=self.record_test_curve)
+
+    @property
+    def net_backend(self):
+        """The kernels of the readable path (``"auto"`` when the engine is asked for)."""
+        return "auto" if self.backend == "fused" else self.backend
+
+    def curve_levels(self):
+        """The levels whose training curves the figures draw: only their units evaluate the test
+        set at every evaluation (with ``record_test_curve``); the others only at new validation minima."""
+        from .plots import pick_levels
+        return pick_levels(range(self.n_levels))
 
     @property
     def n_levels(self):
@@ -200,7 +216,7 @@ def seed_for(config, trial, stream, level=0, draw=0):
 def theta0(config, trial):
     """The trial's initial network θ0 (weights from the init distribution, zero biases)."""
     weights, biases = init_weights(config.sizes, seed_for(config, trial, INIT), std=config.init_std, init=config.init)
-    return MLP(weights, biases, backend=config.backend)
+    return MLP(weights, biases, backend=config.net_backend)
 
 
 _DATA = {}
@@ -271,9 +287,9 @@ def run_unit(config, unit, inputs, data=None, data_dir=None):
     net0 = theta0(config, t)
     masks = [m.astype(net0.dtype) for m in _unpack("mask_", inputs)] or full_masks(net0.weights)
     if "start_w_0" in inputs:  # late resetting or no reset: start from stored weights, not θ0
-        start = MLP(_unpack("start_w_", inputs), _unpack("start_b_", inputs), masks, backend=config.backend)
+        start = MLP(_unpack("start_w_", inputs), _unpack("start_b_", inputs), masks, backend=config.net_backend)
     else:
-        start = MLP(net0.weights, net0.biases, masks, backend=config.backend)  # reset to θ0 (step 4)
+        start = MLP(net0.weights, net0.biases, masks, backend=config.net_backend)  # reset to θ0 (step 4)
 
     if unit.kind == "ticket":
         net = start
@@ -291,8 +307,12 @@ def run_unit(config, unit, inputs, data=None, data_dir=None):
             rewind.update(_pack("rewind_b_", [b.copy() for b in net.biases]))
 
     wants_rewind = unit.kind == "ticket" and unit.level == 0 and config.reset_iteration > 0
-    history = train(net, data, config.train_config(), seed=seed_for(config, t, ORDER),
-                    callback=snapshot if wants_rewind else None)
+    train_config = config.train_config()
+    train_config.record_test_curve = config.record_test_curve and unit.level in config.curve_levels()
+    use_engine = config.backend == "fused" and engine_supports(net, train_config)[0]
+    trainer = train_fused if use_engine else train
+    history = trainer(net, data, train_config, seed=seed_for(config, t, ORDER),
+                      callback=snapshot if wants_rewind else None)
 
     arrays = {}
     if unit.kind == "ticket":
@@ -314,6 +334,7 @@ def run_unit(config, unit, inputs, data=None, data_dir=None):
         "test_accuracy": _nan_to_none([float(history.test_accuracy)])[0],
         "min_val_loss": _nan_to_none([float(history.min_val_loss)])[0],
         "diverged": bool(history.diverged), "history": h, "seconds": round(time.time() - start_time, 2),
+        "engine": "fused" if use_engine else f"readable ({net.backend})",
     }
     return record, arrays
 

@@ -53,7 +53,7 @@ def plan_settings(mode, overrides=None):
     return {"sizes": ExperimentConfig().sizes, **PLANS[mode], **(overrides or {})}
 
 
-def make_plan(mode, seed=0, backend="auto", overrides=None):
+def make_plan(mode, seed=0, backend="fused", overrides=None):
     """``(experiments, sweeps)``: the main experiments as ``[(folder, config)]`` and the sweeps
     as ``{name: [(variant, config)]}``, folders relative to the output folder.
     ``overrides`` changes settings of the plan (e.g. ``{"iterations": 100}``), for tests and small machines."""
@@ -73,47 +73,79 @@ def all_folders(experiments, sweeps):
     return experiments + [(f"sweep-{name}/{variant}", cfg) for name, named in sweeps.items() for variant, cfg in named]
 
 
-def step_seconds(sizes=(784, 300, 100, 10), backend="auto", steps=30):
-    """Measured seconds per training step and per evaluated example for a network of ``sizes``."""
+def level_fractions(cfg, level):
+    """Fraction of each layer's weights that a unit at ``level`` of ``cfg`` keeps."""
+    from .pruning import layer_rates, oneshot_rates
+    n = len(cfg.sizes) - 1
+    if level == 0:
+        return [1.0] * n
+    if cfg.experiment == "iterative":
+        return [(1 - r) ** level for r in layer_rates(cfg.rate, n, cfg.output_rate)]
+    return [1 - r for r in oneshot_rates(cfg.fractions[level - 1], n)]
+
+
+def training_seconds(sizes, fractions, backend="fused", steps=200):
+    """Measured (seconds per training step, seconds per evaluated example) on real MNIST for a
+    network of ``sizes`` keeping ``fractions`` of each layer's weights (at random positions)."""
+    from . import engine
+    from .data import Dataset, load_mnist
     from .network import MLP
-    from .optim import Optimizer
+    from .train import TrainConfig, train
+    d = load_mnist()
+    tiny = Dataset(d.x_train, d.y_train, d.x_val[:60], d.y_val[:60], d.x_test[:60], d.y_test[:60])
     rng = np.random.default_rng(0)
-    net = MLP.initialize(sizes, seed=0, backend=backend)
-    x = rng.random((60, sizes[0]), dtype=np.float32)
-    y = rng.integers(0, sizes[-1], 60)
-    opt = Optimizer("sgd", lr=0.01)
-    opt.step(net, net.loss_and_grads(x, y)[1])  # warm-up (and Numba compilation)
+    net = MLP.initialize(sizes, seed=0, backend="auto" if backend == "fused" else backend)
+    net.set_masks([(rng.random(w.shape) < f).astype(w.dtype) for w, f in zip(net.weights, fractions)])
+    trainer = engine.train_fused if backend == "fused" else train
+    trainer(net, tiny, TrainConfig(iterations=10, eval_every=10, lr=0.01))  # warm-up (Numba cache load)
     t = time.perf_counter()
-    for _ in range(steps):
-        opt.step(net, net.loss_and_grads(x, y)[1])
+    trainer(net, tiny, TrainConfig(iterations=steps, eval_every=steps, lr=0.01))
     step = (time.perf_counter() - t) / steps
-    xe = rng.random((2000, sizes[0]), dtype=np.float32)
-    t = time.perf_counter()
-    net.predict(xe)
-    return step, (time.perf_counter() - t) / 2000
+    x, y = d.x_val[:1000], d.y_val[:1000]
+    if backend == "fused":
+        layers, buf = engine.pack(net), engine.buffers(net.sizes, engine.EVAL_BLOCK, net.dtype)
+        engine.evaluate_blocks(layers, buf, x, y.astype(np.int64))
+        t = time.perf_counter()
+        engine.evaluate_blocks(layers, buf, x, y.astype(np.int64))
+    else:
+        t = time.perf_counter()
+        net.evaluate(x, y)
+    return step, (time.perf_counter() - t) / len(x)
 
 
-def estimate_seconds(folders, jobs, backend="auto"):
-    """Wall-clock estimate of training every unit on this machine with ``jobs`` workers.
-    Step and evaluation times are measured in ``jobs`` worker processes at once, single-threaded
-    like the real ones, so that the estimate includes what the workers cost each other."""
+def _grid_key(sizes, fractions):
+    return tuple(sizes), tuple(round(float(f), 3) for f in fractions)
+
+
+def estimate_seconds(folders, jobs, backend="fused"):
+    """Wall-clock estimate of training every unit of ``folders`` on this machine with ``jobs`` workers.
+
+    Step and evaluation times are measured at each level's density (the engine's cost follows the
+    weights that are left), in ``jobs`` single-threaded worker processes at once, like the real
+    ones, so that the estimate includes what the workers cost each other."""
     from .runner import local_executor
-    sizes = sorted({cfg.sizes for _, cfg in folders})
-    cache = {}
+    needed = {}
+    for _, cfg in folders:
+        for level in range(cfg.n_levels):
+            fr = level_fractions(cfg, level)
+            needed[_grid_key(cfg.sizes, fr)] = (cfg.sizes, fr)
+    keys = sorted(needed)
     with local_executor(jobs) as pool:
-        for size in sizes:
-            runs = list(pool.map(step_seconds, [size] * jobs, [backend] * jobs, [100] * jobs))
-            cache[size] = tuple(max(r[i] for r in runs) for i in range(2))
+        results = list(pool.map(training_seconds, [needed[k][0] for k in keys], [needed[k][1] for k in keys],
+                                [backend] * len(keys)))
+    measured = dict(zip(keys, results))
     total = 0.0
     for _, cfg in folders:
-        step, per_example = cache[cfg.sizes]
-        evals = cfg.iterations // cfg.eval_every + 1
-        examples = cfg.n_validation + (10000 if cfg.record_test_curve else 2000)  # test only on improvements otherwise
-        total += len(plan(cfg)) * (cfg.iterations * step + evals * examples * per_example)
+        curves = cfg.curve_levels() if cfg.record_test_curve else []
+        for unit in plan(cfg):
+            step, per_example = measured[_grid_key(cfg.sizes, level_fractions(cfg, unit.level))]
+            evals = cfg.iterations // cfg.eval_every + 1
+            test = 10000 if unit.level in curves else 1000  # test only at new validation minima otherwise
+            total += cfg.iterations * step + evals * (cfg.n_validation + test) * per_example
     return total / max(1, jobs)
 
 
-def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, backend="auto", log=print,
+def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, backend="fused", log=print,
               data_dir=None, overrides=None):
     """Run (or resume) the whole plan into ``out`` and write ``out/REPORT.md``. Returns its path."""
     out = Path(out)

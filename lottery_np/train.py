@@ -97,6 +97,27 @@ def batches(n, batch_size, rng):
             yield perm[start:start + batch_size]
 
 
+def record_evaluation(hist, running, it, val_loss, val_acc, test_accuracy, config, callback):
+    """Append one evaluation to ``hist``; return False if the validation loss is not finite.
+
+    ``test_accuracy()`` is called only when validation loss improves (or when
+    ``config.record_test_curve`` asks for the whole curve): the test set never steers anything.
+    ``running`` holds the minibatch losses since the last evaluation (emptied here)."""
+    improved = val_loss < hist.min_val_loss
+    test_acc = test_accuracy() if (improved or config.record_test_curve) else float("nan")
+    if improved:
+        hist.min_val_loss, hist.convergence_iteration, hist.test_accuracy = val_loss, it, test_acc
+    hist.iterations.append(it)
+    hist.train_loss.append(float(np.mean(running)) if running else float("nan"))
+    hist.val_loss.append(val_loss)
+    hist.val_acc.append(val_acc)
+    hist.test_acc.append(test_acc)
+    running.clear()
+    if callback is not None:
+        callback(it, hist)
+    return bool(np.isfinite(val_loss))
+
+
 def train(net, data, config=None, seed=0, callback=None):
     """Train ``net`` in place on ``data`` (a ``Dataset``); return its ``History``.
 
@@ -114,19 +135,8 @@ def train(net, data, config=None, seed=0, callback=None):
 
     def evaluate(it):
         val_loss, val_acc = net.evaluate(x_val, y_val)
-        improved = val_loss < hist.min_val_loss
-        test_acc = net.evaluate(x_test, y_test)[1] if (improved or config.record_test_curve) else float("nan")
-        if improved:
-            hist.min_val_loss, hist.convergence_iteration, hist.test_accuracy = val_loss, it, test_acc
-        hist.iterations.append(it)
-        hist.train_loss.append(float(np.mean(running)) if running else float("nan"))
-        hist.val_loss.append(val_loss)
-        hist.val_acc.append(val_acc)
-        hist.test_acc.append(test_acc)
-        running.clear()
-        if callback is not None:
-            callback(it, hist)
-        return np.isfinite(val_loss)
+        return record_evaluation(hist, running, it, val_loss, val_acc, lambda: net.evaluate(x_test, y_test)[1],
+                                 config, callback)
 
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
         evaluate(0)
