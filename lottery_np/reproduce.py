@@ -104,9 +104,10 @@ def training_seconds(sizes, fractions, backend="fused", steps=200):
     x, y = d.x_val[:1000], d.y_val[:1000]
     if backend == "fused":
         layers, buf = engine.pack(net), engine.buffers(net.sizes, engine.EVAL_BLOCK, net.dtype)
-        engine.evaluate_blocks(layers, buf, x, y.astype(np.int64))
+        xs = engine.sparse_rows(x)
+        engine.evaluate_blocks(layers, buf, xs, y.astype(np.int64))
         t = time.perf_counter()
-        engine.evaluate_blocks(layers, buf, x, y.astype(np.int64))
+        engine.evaluate_blocks(layers, buf, xs, y.astype(np.int64))
     else:
         t = time.perf_counter()
         net.evaluate(x, y)

@@ -55,7 +55,7 @@ def test_one_fused_step_equals_the_readable_step_float64(sizes, densities, batch
     layers = engine.pack(fast, forced)
     buf = engine.buffers(fast.sizes, batch, np.float64)
     losses = np.zeros(1)
-    assert engine.sgd_steps(layers, buf, x, y.astype(np.int64), idx[None, :], np.float64(0.1), losses) == 1
+    assert engine.sgd_steps(layers, buf, engine.sparse_rows(x), y.astype(np.int64), idx[None, :], np.float64(0.1), losses) == 1
     assert abs(losses[0] - loss) < 1e-10
     for a, b in zip(ref.weights + ref.biases, fast.weights + fast.biases):
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-10)
