@@ -209,8 +209,9 @@ def run_sweep_command(args):
 def run_reproduce_command(args):
     from pathlib import Path
     from .reproduce import all_folders, make_plan, reproduce
-    ready_to_run([(Path(args.out) / f, cfg) for f, cfg in all_folders(*make_plan(args.mode, args.seed, args.backend))])
     with dask_executor(args.scheduler) as (executor, workers):
+        plan = all_folders(*make_plan(args.mode, args.seed, args.backend))
+        ready_to_run([(Path(args.out) / f, cfg) for f, cfg in plan])
         path = reproduce(args.out, mode=args.mode, jobs=workers or args.jobs, executor=executor,
                          progress=not args.quiet, seed=args.seed, backend=args.backend)
     print(f"report: {path}")
@@ -260,8 +261,11 @@ def dask_executor(address):
         raise ConfigError("--scheduler needs Dask: pip install -e '.[dask]'") from None
     try:
         client = Client(address, timeout="10s")
+    except ValueError as e:
+        raise ConfigError(f"--scheduler {address} is not a Dask scheduler address ({e}); give one like "
+                          f"tcp://host:8786") from None
     except (OSError, TimeoutError) as e:
-        raise ConfigError(f"cannot reach the Dask scheduler at {address} ({e}); is it running?") from None
+        raise ConfigError(f"--scheduler: cannot reach the Dask scheduler at {address} ({e}); is it running?") from None
     with client:
         yield client.get_executor(pure=False), sum(client.nthreads().values())
 
