@@ -41,7 +41,8 @@ def build_parser():
     d = sub.add_parser("demo", help="train LeNet-300-100 briefly on MNIST, prune one-shot, compare tickets "
                                     "with random reinit; writes REPORT.md and a figure")
     d.add_argument("--out", default="results/demo", help="output folder (default: results/demo)")
-    d.add_argument("--iterations", type=whole_number, default=2000, help="training iterations per network (default 2000)")
+    d.add_argument("--iterations", type=whole_number, default=2000,
+                   help="training iterations per network (default 2000)")
     d.add_argument("--seed", type=whole_number, default=0)
     d.add_argument("--backend", choices=BACKENDS, default="numpy")
 
@@ -66,7 +67,8 @@ def build_parser():
     size.add_argument("--full", dest="mode", action="store_const", const="full", help="the paper's scale")
     r.set_defaults(mode="quick")
     r.add_argument("--out", default=None, help="default: results/reproduce-quick or results/reproduce-full")
-    r.add_argument("--jobs", type=whole_number, default=os.cpu_count() or 1, help="parallel trainings (default: all cores)")
+    r.add_argument("--jobs", type=whole_number, default=os.cpu_count() or 1,
+                   help="parallel trainings (default: all cores)")
     r.add_argument("--scheduler", default=None,
                    help="run the trainings on a Dask cluster, e.g. tcp://host:8786 (pip install -e .[dask])")
     r.add_argument("--seed", type=whole_number, default=0)
@@ -82,7 +84,8 @@ def add_experiment_options(e, name, dflt):
     """The settings of ExperimentConfig as options; ``name`` is oneshot, iterative or sweep."""
     from .experiments import CONTROL_KINDS
     e.add_argument("--jobs", type=whole_number, default=1, help="trainings run in parallel, one core each (default 1)")
-    e.add_argument("--trials", type=whole_number, default=dflt.trials, help=f"independent tickets (default {dflt.trials})")
+    e.add_argument("--trials", type=whole_number, default=dflt.trials,
+                   help=f"independent tickets (default {dflt.trials})")
     e.add_argument("--controls", type=whole_number, default=dflt.controls,
                    help=f"draws of each control per ticket and level (default {dflt.controls}; 0 for none)")
     e.add_argument("--control-kinds", nargs="+", choices=CONTROL_KINDS, default=list(CONTROL_KINDS),
@@ -94,7 +97,8 @@ def add_experiment_options(e, name, dflt):
                        help="one-shot: percent of hidden weights kept, one level each "
                             "(default 90 75 55 35 25 15 10 5 2.5)")
     if name in ("iterative", "sweep"):
-        e.add_argument("--rounds", type=whole_number, default=dflt.rounds, help="iterative: pruning rounds (default 18 → ≈1.8%%)")
+        e.add_argument("--rounds", type=whole_number, default=dflt.rounds,
+                       help="iterative: pruning rounds (default 18 → ≈1.8%%)")
         e.add_argument("--rate", type=number, default=dflt.rate,
                        help="iterative: fraction of hidden-layer survivors pruned per round (default 0.2)")
         e.add_argument("--output-rate", type=number, default=None, help="output layer's rate (default rate/2)")
@@ -162,15 +166,17 @@ def mnist_config(args, experiment):
     return ExperimentConfig(**kw)
 
 
+# Where a command writes when --out is not given (demo and xor have their default in the parser;
+# mnist plot writes into its folders). Keys: the command, or the experiment for 'mnist'.
+DEFAULT_OUT = {"oneshot": "results/mnist-oneshot", "iterative": "results/mnist-iterative",
+               "sweep": "results/sweep-{sweep}", "examine": "{folder}/examine", "reproduce": "results/reproduce-{mode}"}
+
+
 def resolve_out(args):
-    """The folder each command will write, with the defaults filled in (None: it writes none)."""
-    if args.command == "mnist":
-        if args.mnist_command == "plot":
-            return args.out
-        return args.out or f"results/mnist-{args.mnist_command}"
-    return getattr(args, "out", None) or {"sweep": lambda: f"results/sweep-{args.sweep}",
-                        "examine": lambda: f"{args.folder}/examine",
-                        "reproduce": lambda: f"results/reproduce-{args.mode}"}.get(args.command, lambda: None)()
+    """The folder the command will write, default filled in; None if it writes no --out folder."""
+    given = getattr(args, "out", None)
+    key = getattr(args, "mnist_command", None) or args.command
+    return given if given is not None or key not in DEFAULT_OUT else DEFAULT_OUT[key].format(**vars(args))
 
 
 def ready_to_run(experiments, data_dir=None):

@@ -136,7 +136,8 @@ def controls_once_each(a):
 
 def demo_is_evaluated(a):
     if a.command == "demo" and a.iterations < DEMO_MIN_ITERATIONS:
-        return f"--iterations must be at least {DEMO_MIN_ITERATIONS} for the demo (it evaluates every 10); got {a.iterations}"
+        return (f"--iterations must be at least {DEMO_MIN_ITERATIONS} for the demo (it evaluates every 10); "
+                f"got {a.iterations}")
 
 
 def sweep_values_fit(a):

@@ -256,7 +256,14 @@ def test_library_names_become_options():
     said = in_cli_words(str(e.value))
     assert said.startswith("--reset-iteration ") and "--eval-every" in said and "_" not in said
     assert in_cli_words("iterations must be a positive whole number; got 0").startswith("--iterations must")
-    assert in_cli_words("trial 3 is not in folder (it has trials 0..1)") == "trial 3 is not in folder (it has trials 0..1)"
+    prose = "trial 3 is not in folder (it has trials 0..1)"
+    assert in_cli_words(prose) == prose  # plain words inside a sentence are left alone
+
+
+@pytest.mark.parametrize("line", ["demo", "reproduce", "mnist oneshot", "fetch-mnist"])
+def test_data_folder_from_the_environment_is_named(line, places, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LOTTERY_NP_DATA", str(tmp_path / "notes.txt"))
+    assert "$LOTTERY_NP_DATA" in refuse(line.split(), tmp_path, capsys)
 
 
 @pytest.mark.parametrize("line", ["mnist oneshot --eval-every 0", "mnist oneshot --sizes 100 30 10 --iterations 20"])
