@@ -7,10 +7,34 @@ import sys
 from .errors import ConfigError, LotteryError
 from .experiments import TRAIN_BACKENDS
 from .kernels import BACKENDS
+from .network import INITS
+from .optim import RULES as OPTIMIZERS
+from . import validate
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line, like every other error of lottery-np (``main`` prints it)."""
+
+    def error(self, message):
+        raise ConfigError(f"{message} (see: {self.prog} --help)")
+
+
+def whole_number(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, e.g. 100; got {text!r}") from None
+
+
+def number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, e.g. 0.1; got {text!r}") from None
 
 
 def build_parser():
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="lottery-np",
         description="Reproduce Frankle & Carbin (2018), The Lottery Ticket Hypothesis, in NumPy.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -18,13 +42,14 @@ def build_parser():
     d = sub.add_parser("demo", help="train LeNet-300-100 briefly on MNIST, prune one-shot, compare tickets "
                                     "with random reinit; writes REPORT.md and a figure")
     d.add_argument("--out", default="results/demo", help="output folder (default: results/demo)")
-    d.add_argument("--iterations", type=int, default=2000, help="training iterations per network (default 2000)")
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--iterations", type=whole_number, default=2000,
+                   help="training iterations per network (default 2000)")
+    d.add_argument("--seed", type=whole_number, default=0)
     d.add_argument("--backend", choices=BACKENDS, default="numpy")
 
     x = sub.add_parser("xor", help="section 2: XOR tables (random init; pruned tickets), ours beside the paper's")
-    x.add_argument("--trials", type=int, default=1000, help="trials per configuration (default 1000)")
-    x.add_argument("--seed", type=int, default=0)
+    x.add_argument("--trials", type=whole_number, default=1000, help="trials per configuration (default 1000)")
+    x.add_argument("--seed", type=whole_number, default=0)
     x.add_argument("--out", default="results/xor", help="writes OUT/xor.json (default results/xor)")
 
     add_mnist_parser(sub)
@@ -32,7 +57,7 @@ def build_parser():
     ex = sub.add_parser("examine", help="section 5: initial values and connections of the tickets of an "
                                         "iterative results folder")
     ex.add_argument("folder", help="a folder made by 'lottery-np mnist iterative'")
-    ex.add_argument("--trial", type=int, default=0, help="which ticket (default 0)")
+    ex.add_argument("--trial", type=whole_number, default=0, help="which ticket (default 0)")
     ex.add_argument("--out", default=None, help="default: FOLDER/examine")
 
     r = sub.add_parser("reproduce", help="every experiment of the paper in order (XOR, one-shot, iterative, "
@@ -43,10 +68,11 @@ def build_parser():
     size.add_argument("--full", dest="mode", action="store_const", const="full", help="the paper's scale")
     r.set_defaults(mode="quick")
     r.add_argument("--out", default=None, help="default: results/reproduce-quick or results/reproduce-full")
-    r.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel trainings (default: all cores)")
+    r.add_argument("--jobs", type=whole_number, default=os.cpu_count() or 1,
+                   help="parallel trainings (default: all cores)")
     r.add_argument("--scheduler", default=None,
                    help="run the trainings on a Dask cluster, e.g. tcp://host:8786 (pip install -e .[dask])")
-    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--seed", type=whole_number, default=0)
     r.add_argument("--backend", choices=TRAIN_BACKENDS, default="fused",
                    help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -59,36 +85,39 @@ def build_parser():
 def add_experiment_options(e, name, dflt):
     """The settings of ExperimentConfig as options; ``name`` is oneshot, iterative or sweep."""
     from .experiments import CONTROL_KINDS
-    e.add_argument("--jobs", type=int, default=1, help="trainings run in parallel, one core each (default 1)")
-    e.add_argument("--trials", type=int, default=dflt.trials, help=f"independent tickets (default {dflt.trials})")
-    e.add_argument("--controls", type=int, default=dflt.controls,
+    e.add_argument("--jobs", type=whole_number, default=1, help="trainings run in parallel, one core each (default 1)")
+    e.add_argument("--trials", type=whole_number, default=dflt.trials,
+                   help=f"independent tickets (default {dflt.trials})")
+    e.add_argument("--controls", type=whole_number, default=dflt.controls,
                    help=f"draws of each control per ticket and level (default {dflt.controls}; 0 for none)")
     e.add_argument("--control-kinds", nargs="+", choices=CONTROL_KINDS, default=list(CONTROL_KINDS),
                    help="reinit = control 1 (fresh weights), shuffle = control 2 (moved weights)")
-    e.add_argument("--iterations", type=int, default=dflt.iterations, help="per training (default 50000)")
-    e.add_argument("--eval-every", type=int, default=dflt.eval_every, help="default 100")
+    e.add_argument("--iterations", type=whole_number, default=dflt.iterations, help="per training (default 50000)")
+    e.add_argument("--eval-every", type=whole_number, default=dflt.eval_every, help="default 100")
     if name in ("oneshot", "sweep"):
-        e.add_argument("--levels", type=float, nargs="+", default=[100 * f for f in dflt.fractions],
+        e.add_argument("--levels", type=number, nargs="+", default=[100 * f for f in dflt.fractions],
                        help="one-shot: percent of hidden weights kept, one level each "
                             "(default 90 75 55 35 25 15 10 5 2.5)")
     if name in ("iterative", "sweep"):
-        e.add_argument("--rounds", type=int, default=dflt.rounds, help="iterative: pruning rounds (default 18 → ≈1.8%%)")
-        e.add_argument("--rate", type=float, default=dflt.rate,
+        e.add_argument("--rounds", type=whole_number, default=dflt.rounds,
+                       help="iterative: pruning rounds (default 18 → ≈1.8%%)")
+        e.add_argument("--rate", type=number, default=dflt.rate,
                        help="iterative: fraction of hidden-layer survivors pruned per round (default 0.2)")
-        e.add_argument("--output-rate", type=float, default=None, help="output layer's rate (default rate/2)")
-    e.add_argument("--sizes", type=int, nargs="+", default=list(dflt.sizes), help="default 784 300 100 10")
-    e.add_argument("--lr", type=float, default=dflt.lr, help="default 0.1")
-    e.add_argument("--batch-size", type=int, default=dflt.batch_size, help="default 60")
-    e.add_argument("--optimizer", default=dflt.optimizer, help="sgd (default), momentum or adam")
-    e.add_argument("--init", default=dflt.init, help="normal (default) or glorot_normal")
-    e.add_argument("--init-std", type=float, default=dflt.init_std, help="default 0.1")
+        e.add_argument("--output-rate", type=number, default=None, help="output layer's rate (default rate/2)")
+    e.add_argument("--sizes", type=whole_number, nargs="+", default=list(dflt.sizes), help="default 784 300 100 10")
+    e.add_argument("--lr", type=number, default=dflt.lr, help="default 0.1")
+    e.add_argument("--batch-size", type=whole_number, default=dflt.batch_size, help="default 60")
+    e.add_argument("--optimizer", default=dflt.optimizer, choices=tuple(OPTIMIZERS),
+                   help="sgd (default), momentum or adam")
+    e.add_argument("--init", default=dflt.init, choices=INITS, help="normal (default) or glorot_normal")
+    e.add_argument("--init-std", type=number, default=dflt.init_std, help="default 0.1")
     e.add_argument("--reset", choices=("init", "none"), default=dflt.reset,
                    help="init: reset survivors before retraining (default); none: keep training them")
-    e.add_argument("--reset-iteration", type=int, default=0,
+    e.add_argument("--reset-iteration", type=whole_number, default=0,
                    help="late resetting: reset to the weights at this iteration instead of θ0 (default 0)")
     e.add_argument("--no-test-curve", action="store_true",
                    help="evaluate test accuracy only at new validation minima (faster; no curve figure data)")
-    e.add_argument("--seed", type=int, default=dflt.seed)
+    e.add_argument("--seed", type=whole_number, default=dflt.seed)
     e.add_argument("--backend", default=dflt.backend, choices=TRAIN_BACKENDS,
                    help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
     e.add_argument("--data-dir", default=None, help="default: $LOTTERY_NP_DATA or the checkout's data/")
@@ -140,9 +169,27 @@ def mnist_config(args, experiment):
     return ExperimentConfig(**kw)
 
 
-def check_jobs(jobs):
-    if jobs < 1:
-        raise ConfigError(f"--jobs must be at least 1; got {jobs}")
+# Where a command writes when --out is not given (demo and xor have their default in the parser;
+# mnist plot writes into its folders). Keys: the command, or the experiment for 'mnist'.
+DEFAULT_OUT = {"oneshot": "results/mnist-oneshot", "iterative": "results/mnist-iterative",
+               "sweep": "results/sweep-{sweep}", "examine": "{folder}/examine", "reproduce": "results/reproduce-{mode}"}
+
+
+def resolve_out(args):
+    """The folder the command will write, default filled in; None if it writes no --out folder."""
+    given = getattr(args, "out", None)
+    key = getattr(args, "mnist_command", None) or args.command
+    return given if given is not None or key not in DEFAULT_OUT else DEFAULT_OUT[key].format(**vars(args))
+
+
+def ready_to_run(experiments, data_dir=None):
+    """Refuse now, before any folder is written, what the runner would refuse later: a folder of
+    another configuration, or MNIST that cannot be loaded (it stays loaded for the run)."""
+    from .experiments import mnist_for
+    from .runner import ResultsFolder
+    for path, config in experiments:
+        ResultsFolder(path, config).open(create=False)
+    mnist_for(experiments[0][1], data_dir)
 
 
 def run_mnist_command(args):
@@ -151,43 +198,64 @@ def run_mnist_command(args):
         for line in plot_folders(args.folders, args.out):
             print(line)
         return
-    check_jobs(args.jobs)
-    config = mnist_config(args, args.mnist_command)
-    out = args.out or f"results/mnist-{args.mnist_command}"
-    run([(out, config)], jobs=args.jobs, data_dir=args.data_dir, progress=not args.quiet, on_finish=write_outputs)
-    print(f"done: {out}/summary.csv, summary.md, convergence_accuracy.png, training_curves.png")
-
-
-def parse_values(name, values):
-    if values is None:
-        return None
-    try:
-        if name == "size":
-            return [tuple(int(v) for v in s.split("-")) for s in values]
-        return [int(v) for v in values] if name == "late-reset" else [float(v) for v in values]
-    except ValueError:
-        raise ConfigError(f"cannot read --values {' '.join(values)} for the {name} sweep "
-                          f"(sizes look like 300-100; rates like 0.2; iterations like 500)") from None
+    experiments = [(args.out, mnist_config(args, args.mnist_command))]
+    ready_to_run(experiments, args.data_dir)
+    run(experiments, jobs=args.jobs, data_dir=args.data_dir, progress=not args.quiet, on_finish=write_outputs)
+    print(f"done: {args.out}/summary.csv, summary.md, convergence_accuracy.png, training_curves.png")
 
 
 def run_sweep_command(args):
-    from .sweeps import run_sweep
-    check_jobs(args.jobs)
+    from pathlib import Path
+    from .sweeps import run_sweep, sweep_configs
     base = mnist_config(args, args.experiment)
-    out = args.out or f"results/sweep-{args.sweep}"
-    run_sweep(args.sweep, base, out, values=parse_values(args.sweep, args.values), jobs=args.jobs,
-              data_dir=args.data_dir, progress=not args.quiet)
-    print(f"done: {out}/sweep.md, {out}/sweep.png and one folder per variant")
+    values = validate.sweep_values(args.sweep, args.values)
+    ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in sweep_configs(args.sweep, base, values)], args.data_dir)
+    run_sweep(args.sweep, base, args.out, values=values, jobs=args.jobs, data_dir=args.data_dir,
+              progress=not args.quiet)
+    print(f"done: {args.out}/sweep.md, {args.out}/sweep.png and one folder per variant")
 
 
 def run_reproduce_command(args):
-    from .reproduce import reproduce
-    check_jobs(args.jobs)
-    out = args.out or f"results/reproduce-{args.mode}"
+    from pathlib import Path
+    from .reproduce import all_folders, make_plan, reproduce
     with dask_executor(args.scheduler) as (executor, workers):
-        path = reproduce(out, mode=args.mode, jobs=workers or args.jobs, executor=executor,
+        plan = all_folders(*make_plan(args.mode, args.seed, args.backend))
+        ready_to_run([(Path(args.out) / f, cfg) for f, cfg in plan])
+        path = reproduce(args.out, mode=args.mode, jobs=workers or args.jobs, executor=executor,
                          progress=not args.quiet, seed=args.seed, backend=args.backend)
     print(f"report: {path}")
+
+
+def run_demo_command(args):
+    from .data import load_mnist_raw
+    from .demo import run_demo
+    load_mnist_raw()  # fetched (or its cache checked) before the demo makes its folder
+    run_demo(args.out, iterations=args.iterations, seed=args.seed, backend=args.backend)
+
+
+def run_xor_command(args):
+    from .xor import tables_markdown, write_xor
+    result = write_xor(args.out, args.trials, args.seed)
+    print(tables_markdown(result))
+    print(f"\n{args.trials} trials per configuration in {result['settings']['seconds']} s; {args.out}/xor.json")
+
+
+def run_examine_command(args):
+    from .examine import examine_folder, summary_markdown
+    rows, _ = examine_folder(args.folder, args.out, args.trial)
+    print(summary_markdown(rows))
+    print(f"figures: {args.out}/initial_values.png, {args.out}/connections.png")
+
+
+def run_fetch_command(args):
+    from .data import default_data_dir, load_mnist
+    d = load_mnist(args.data_dir)
+    print(f"MNIST ready in {args.data_dir or default_data_dir()}: {d}")
+
+
+COMMANDS = {"demo": run_demo_command, "xor": run_xor_command, "mnist": run_mnist_command,
+            "sweep": run_sweep_command, "examine": run_examine_command, "reproduce": run_reproduce_command,
+            "fetch-mnist": run_fetch_command}
 
 
 @contextlib.contextmanager
@@ -202,47 +270,36 @@ def dask_executor(address):
         raise ConfigError("--scheduler needs Dask: pip install -e '.[dask]'") from None
     try:
         client = Client(address, timeout="10s")
+    except ValueError as e:
+        raise ConfigError(f"--scheduler {address} is not a Dask scheduler address ({e}); give one like "
+                          f"tcp://host:8786") from None
     except (OSError, TimeoutError) as e:
-        raise ConfigError(f"cannot reach the Dask scheduler at {address} ({e}); is it running?") from None
+        raise ConfigError(f"--scheduler: cannot reach the Dask scheduler at {address} ({e}); is it running?") from None
     with client:
         yield client.get_executor(pure=False), sum(client.nthreads().values())
 
 
 def main(argv=None):
+    """Run one command. Bad settings end in one line on stderr and exit code 2, before anything is written."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
-        if args.command == "demo":
-            from .demo import run_demo
-            run_demo(args.out, iterations=args.iterations, seed=args.seed, backend=args.backend)
-        elif args.command == "xor":
-            from .xor import tables_markdown, write_xor
-            result = write_xor(args.out, args.trials, args.seed)
-            print(tables_markdown(result))
-            print(f"\n{args.trials} trials per configuration in {result['settings']['seconds']} s; {args.out}/xor.json")
-        elif args.command == "mnist":
-            run_mnist_command(args)
-        elif args.command == "sweep":
-            run_sweep_command(args)
-        elif args.command == "examine":
-            from .examine import examine_folder, summary_markdown
-            out = args.out or f"{args.folder}/examine"
-            rows, _ = examine_folder(args.folder, out, args.trial)
-            print(summary_markdown(rows))
-            print(f"figures: {out}/initial_values.png, {out}/connections.png")
-        elif args.command == "reproduce":
-            run_reproduce_command(args)
-        elif args.command == "fetch-mnist":
-            from .data import default_data_dir, load_mnist
-            d = load_mnist(args.data_dir)
-            print(f"MNIST ready in {args.data_dir or default_data_dir()}: {d}")
-    except LotteryError as e:
-        print(f"lottery-np: error: {e}", file=sys.stderr)
-        return 2
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        args.out = resolve_out(args)
+        validate.check(args)
+        COMMANDS[args.command](args)
+    except ConfigError as e:
+        return fail(validate.in_cli_words(str(e)))
+    except (LotteryError, OSError) as e:  # OSError: a disk that fills up or a folder removed while we run
+        return fail(str(e))
     except KeyboardInterrupt:
         print("lottery-np: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def fail(message):
+    print("lottery-np: error: " + " ".join(message.split()), file=sys.stderr)  # always one line
+    return 2

@@ -121,6 +121,7 @@ class ExperimentConfig:
         for f in self.fractions:
             if not 0 < f <= 1:
                 raise ConfigError(f"each one-shot fraction kept must be in (0, 1], e.g. 0.55 for 55%; got {f!r}")
+        self.train_config()  # validates the training settings (iterations, eval_every, ...) first
         check_rate(self.rate)
         if self.output_rate is not None:
             check_rate(self.output_rate, "output pruning rate")
@@ -134,7 +135,6 @@ class ExperimentConfig:
             raise ConfigError("reset_iteration only applies with reset='init'")
         if self.backend not in TRAIN_BACKENDS:
             raise ConfigError(f"unknown backend {self.backend!r}; choose one of {', '.join(TRAIN_BACKENDS)}")
-        self.train_config()  # validates the training settings
 
     def train_config(self):
         return TrainConfig(iterations=self.iterations, batch_size=self.batch_size, lr=self.lr,

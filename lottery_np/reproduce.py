@@ -150,9 +150,9 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
               data_dir=None, overrides=None):
     """Run (or resume) the whole plan into ``out`` and write ``out/REPORT.md``. Returns its path."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     start = time.time()
     experiments, sweeps = make_plan(mode, seed=seed, backend=backend, overrides=overrides)
+    out.mkdir(parents=True, exist_ok=True)  # only once the plan's settings are known to be good
     folders = all_folders(experiments, sweeps)
     n_units = sum(len(plan(cfg)) for _, cfg in folders)
     est = estimate_seconds(folders, jobs, backend)

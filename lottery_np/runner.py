@@ -52,10 +52,13 @@ class ResultsFolder:
         self.path, self.config = Path(path), config
         self.units_dir = self.path / "units"
 
-    def open(self):
-        """Create the folder, or check that an existing one was made by this config."""
+    def open(self, create=True):
+        """Create the folder, or check that an existing one was made by this config.
+        With ``create=False`` only check: raise what opening would raise, and write nothing."""
         cfg_file = self.path / "config.json"
         wanted = {"format": FORMAT, **self.config.to_dict()}
+        if self.path.exists() and not self.path.is_dir():
+            raise ResultsError(f"{self.path} is a file, not a folder. Choose another --out folder.")
         if cfg_file.exists():
             try:
                 stored = json.loads(cfg_file.read_text())
@@ -70,9 +73,11 @@ class ResultsFolder:
         elif self.path.exists() and any(self.path.iterdir()):
             raise ResultsError(f"{self.path} is not empty and has no config.json, so it is not a results "
                                f"folder of lottery_np. Choose another --out folder.")
-        else:
+        elif create:
             self.path.mkdir(parents=True, exist_ok=True)
             _atomic_write(cfg_file, json.dumps(wanted, indent=2).encode())
+        if not create:
+            return self
         self.units_dir.mkdir(exist_ok=True)
         for stale in self.units_dir.glob(".*.tmp"):  # half-written files of an interrupted run
             stale.unlink()

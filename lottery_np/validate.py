@@ -1,0 +1,314 @@
+"""The command line's settings, checked before anything is written.
+
+``check(args)`` takes what argparse parsed for any subcommand and raises
+``ConfigError`` with one line that names the option as the user typed it and
+says what would be accepted. It checks, in this order:
+
+* ``RULES`` — each option on its own (a whole number ≥ 1, a fraction, ...);
+* ``RELATIONS`` — options that must fit together or fit MNIST (``--eval-every``
+  at most ``--iterations``, ``--sizes`` from 784 inputs to 10 classes, ...);
+* the folders read (``examine FOLDER``, ``mnist plot FOLDERS``) and the folders
+  written (``--out``, ``--data-dir``): a file where a folder is wanted, a folder
+  inside a file, a folder that cannot be written.
+
+``in_cli_words`` turns the names of settings in a library message
+(``eval_every``) into the options that set them (``--eval-every``), for the
+errors that only the library can see.
+"""
+import math
+import os
+import re
+from pathlib import Path
+
+from .errors import ConfigError
+
+MNIST_INPUTS, MNIST_CLASSES, MNIST_TRAINING_IMAGES = 784, 10, 60000
+DEMO_MIN_ITERATIONS = 10  # the demo evaluates every max(10, iterations / 40) iterations
+
+
+def option(dest):
+    """The option that sets an argparse ``dest``: ``eval_every`` → ``--eval-every``."""
+    return "--" + dest.replace("_", "-")
+
+
+# ----------------------------------------------------------------------------
+# One option at a time
+# ----------------------------------------------------------------------------
+
+
+def at_least(lo):
+    return lambda v: v >= lo
+
+
+def positive(v):
+    return math.isfinite(v) and v > 0
+
+
+def fraction(v):  # strictly between 0 and 1
+    return 0 < v < 1
+
+
+def percent(v):  # in (0, 100]
+    return 0 < v <= 100
+
+
+# argparse dest -> (test of one value, what a good value is). Options given as lists
+# (--sizes, --levels) have each item tested. An option left at None is not tested.
+RULES = {
+    "iterations": (at_least(1), "a whole number ≥ 1, e.g. 2000"),
+    "eval_every": (at_least(1), "a whole number ≥ 1, e.g. 100"),
+    "batch_size": (at_least(1), "a whole number ≥ 1, e.g. 60"),
+    "trials": (at_least(1), "a whole number ≥ 1, e.g. 5"),
+    "controls": (at_least(0), "a whole number ≥ 0 (0 for no controls)"),
+    "jobs": (at_least(1), f"a whole number ≥ 1 (this machine has {os.cpu_count()} cores)"),
+    "rounds": (at_least(1), "a whole number ≥ 1, e.g. 18"),
+    "reset_iteration": (at_least(0), "a whole number ≥ 0 (0 resets to the initial weights)"),
+    "seed": (at_least(0), "a whole number ≥ 0"),
+    "trial": (at_least(0), "a whole number ≥ 0 (tickets are numbered from 0)"),
+    "lr": (positive, "a positive number, e.g. 0.1"),
+    "init_std": (positive, "a positive number, e.g. 0.1"),
+    "rate": (fraction, "a fraction between 0 and 1, e.g. 0.2 to prune 20% of the survivors per round"),
+    "output_rate": (lambda v: 0 <= v < 1, "a fraction from 0 up to (not including) 1, e.g. 0.1"),
+    "levels": (percent, "a percent of weights kept, above 0 and at most 100, e.g. 55 25 10"),
+    "sizes": (at_least(1), "layer widths of at least 1, e.g. 784 300 100 10"),
+}
+
+
+def check_rules(args):
+    for dest, (ok, good) in RULES.items():
+        value = getattr(args, dest, None)
+        for v in (value if isinstance(value, list) else [] if value is None else [value]):
+            if not ok(v):
+                raise ConfigError(f"{option(dest)} must be {good}; got {v:g}")
+
+
+# ----------------------------------------------------------------------------
+# Options that must fit together, and fit MNIST
+# ----------------------------------------------------------------------------
+
+
+def eval_within_training(a):
+    if a.eval_every > a.iterations:
+        return (f"--eval-every {a.eval_every} is more than --iterations {a.iterations}, so training would never "
+                f"be evaluated; give --eval-every at most {a.iterations}")
+
+
+def reset_within_training(a):
+    if a.reset_iteration >= a.iterations:
+        return (f"--reset-iteration {a.reset_iteration} must be less than --iterations {a.iterations}; "
+                f"give 0 to reset to the initial weights")
+
+
+def reset_on_an_evaluation(a):
+    if a.reset_iteration % a.eval_every:
+        return (f"--reset-iteration {a.reset_iteration} must be a multiple of --eval-every {a.eval_every} "
+                f"(the weights are kept only at evaluations), e.g. {a.reset_iteration // a.eval_every * a.eval_every}")
+
+
+def reset_needs_init(a):
+    if a.reset_iteration and a.reset == "none":
+        return "--reset-iteration only applies with --reset init; drop one of the two"
+    if a.reset_iteration and getattr(a, "sweep", None) == "reset":
+        return "--reset-iteration does not combine with the reset sweep (half of it never resets); drop it"
+    if a.reset == "none" and getattr(a, "sweep", None) == "late-reset":
+        return "the late-reset sweep needs --reset init (the default); drop --reset none"
+
+
+def batch_fits_mnist(a):
+    from .experiments import ExperimentConfig
+    n = MNIST_TRAINING_IMAGES - ExperimentConfig().n_validation
+    if a.batch_size > n:
+        return f"--batch-size {a.batch_size} is more than the {n} MNIST training images; give at most {n}, e.g. 60"
+
+
+def sizes_fit_mnist(a):
+    s = a.sizes
+    if len(s) < 3 or s[0] != MNIST_INPUTS or s[-1] != MNIST_CLASSES:
+        return (f"--sizes must start with {MNIST_INPUTS} (MNIST's pixels), end with {MNIST_CLASSES} (its classes) "
+                f"and have hidden widths between, e.g. 784 300 100 10; got {' '.join(map(str, s))}")
+
+
+def controls_once_each(a):
+    twice = sorted({k for k in a.control_kinds if a.control_kinds.count(k) > 1})
+    if twice:
+        return f"--control-kinds names {', '.join(twice)} more than once; give each kind once"
+
+
+def demo_is_evaluated(a):
+    if a.command == "demo" and a.iterations < DEMO_MIN_ITERATIONS:
+        return (f"--iterations must be at least {DEMO_MIN_ITERATIONS} for the demo (it evaluates every 10); "
+                f"got {a.iterations}")
+
+
+def sweep_values_fit(a):
+    sweep_values(a.sweep, a.values, a.iterations, a.eval_every)
+
+
+# (argparse dests a relation needs, the relation): it returns a message, or None when all is well.
+RELATIONS = [
+    (("eval_every", "iterations"), eval_within_training),
+    (("reset_iteration", "iterations"), reset_within_training),
+    (("reset_iteration", "eval_every"), reset_on_an_evaluation),
+    (("reset_iteration", "reset"), reset_needs_init),
+    (("batch_size",), batch_fits_mnist),
+    (("sizes",), sizes_fit_mnist),
+    (("control_kinds",), controls_once_each),
+    (("command", "iterations"), demo_is_evaluated),
+    (("sweep", "values"), sweep_values_fit),
+]
+
+
+def check_relations(args):
+    for needs, relation in RELATIONS:
+        if all(hasattr(args, n) for n in needs):
+            problem = relation(args)
+            if problem:
+                raise ConfigError(problem)
+
+
+# (how to read one value, what each value must be, example) per sweep; the reset sweep takes no values
+SWEEP_VALUES = {
+    "init-std": (float, positive, "positive numbers like 0.05 0.1 0.2"),
+    "rate": (float, fraction, "fractions between 0 and 1 like 0.2 0.5"),
+    "size": (lambda s: tuple(int(w) for w in s.split("-")), lambda h: min(h) >= 1,
+             "hidden widths joined by '-' like 100-33 300-100"),
+    "late-reset": (int, lambda k: k >= 0, "iterations like 0 100 500"),
+}
+
+
+def sweep_values(name, texts, iterations=None, eval_every=None):
+    """The ``--values`` of sweep ``name`` as numbers (None if not given); ConfigError if any is unfit."""
+    if texts is None:
+        return None
+    if name not in SWEEP_VALUES:
+        raise ConfigError(f"--values does not apply to the {name} sweep (it has no values to choose); drop it")
+    read, ok, example = SWEEP_VALUES[name]
+    values = []
+    for text in texts:
+        try:
+            v = read(text)
+        except ValueError:
+            v = None
+        if v is None or not ok(v):
+            raise ConfigError(f"--values of the {name} sweep must be {example}; got {text}")
+        if v in values:
+            raise ConfigError(f"--values names {text} twice; give each value once")
+        values.append(v)
+    if name == "late-reset" and iterations is not None:
+        for k in values:
+            if k >= iterations or k % eval_every:
+                raise ConfigError(f"--values {k} of the late-reset sweep must be below --iterations {iterations} and "
+                                  f"a multiple of --eval-every {eval_every}")
+    return values
+
+
+# ----------------------------------------------------------------------------
+# Folders
+# ----------------------------------------------------------------------------
+
+
+def check_folder_to_write(name, path):
+    """``path`` is a folder, or can be made as one, and can be written: else ConfigError naming ``name``."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise ConfigError(f"{name} {path} is a file; give a folder (it is made if missing)")
+    existing = p
+    while not existing.exists():  # also False for a path that runs through a file
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{name} {path} lies inside {existing}, which is a file; give another folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"{name} {path}: {existing} cannot be written by you; give a folder you can write to")
+
+
+def check_data_dir(data_dir):
+    """MNIST can be read from, or fetched into, the data folder."""
+    from .data import CACHE_NAME, default_data_dir
+    if data_dir is not None:
+        name, path = "--data-dir", Path(data_dir)
+    else:
+        path = default_data_dir()
+        name = "$LOTTERY_NP_DATA" if os.environ.get("LOTTERY_NP_DATA") else "the data folder"
+    if path.is_dir() and (path / CACHE_NAME).is_file() and os.access(path / CACHE_NAME, os.R_OK):
+        return
+    check_folder_to_write(name, path)  # MNIST will be fetched and cached there
+
+
+def check_results_folder(what, path, hint):
+    """``path`` is a results folder of lottery-np (existing, with config.json); returns it opened."""
+    from .runner import open_existing
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{what} {path} does not exist; give {hint}")
+    if not p.is_dir():
+        raise ConfigError(f"{what} {path} is a file; give {hint}")
+    if not (p / "config.json").is_file():
+        raise ConfigError(f"{what} {path} is not a results folder (it has no config.json); give {hint}")
+    return open_existing(p)
+
+
+def check_examine(folder, trial):
+    from .experiments import Unit
+    hint = "a folder made by 'lottery-np mnist iterative'"
+    f = check_results_folder("folder", folder, hint)
+    if f.config.experiment != "iterative":
+        raise ConfigError(f"folder {folder} holds a {f.config.experiment} experiment; examine needs {hint}")
+    if trial >= f.config.trials:
+        raise ConfigError(f"--trial {trial} is not in {folder}: it has trials 0 to {f.config.trials - 1}")
+    if not f.done(Unit(0, "ticket", trial)):
+        raise ConfigError(f"folder {folder} has no finished ticket of trial {trial} yet; run (or resume) "
+                          f"the experiment first")
+
+
+def check_plot(folders):
+    from .experiments import plan
+    for path in folders:
+        f = check_results_folder("folder", path, "folders made by 'lottery-np mnist oneshot' or 'mnist iterative'")
+        if not any(f.done(u) for u in plan(f.config)):
+            raise ConfigError(f"folder {path} has no finished trainings yet; run (or resume) the experiment first")
+        check_folder_to_write("folder", path)  # its figures are redrawn in it
+
+
+# ----------------------------------------------------------------------------
+# Everything, for any subcommand
+# ----------------------------------------------------------------------------
+
+
+USES_MNIST = {"demo", "mnist", "sweep", "reproduce", "fetch-mnist"}
+
+
+def check(args):
+    """Raise ConfigError (one line, naming the option) at the first setting that cannot work.
+    Expects ``args.out`` already resolved to the folder that will be written (or None)."""
+    check_rules(args)
+    check_relations(args)
+    if args.command == "examine":
+        check_examine(args.folder, args.trial)
+    if getattr(args, "mnist_command", None) == "plot":
+        check_plot(args.folders)
+    elif args.command in USES_MNIST:
+        check_data_dir(getattr(args, "data_dir", None))
+    if getattr(args, "out", None) is not None:
+        check_folder_to_write("--out", args.out)
+
+
+# ----------------------------------------------------------------------------
+# Library messages in the words of the command line
+# ----------------------------------------------------------------------------
+
+
+# Settings of ExperimentConfig / TrainConfig whose option is not simply "--" + name with "-" for "_".
+FIELD_OPTIONS = {"fractions": "--levels (in percent)", "record_test_curve": "--no-test-curve",
+                 "control_kinds": "--control-kinds"}
+_CODE_NAMES = ("eval_every", "reset_iteration", "batch_size", "init_std", "output_rate", "control_kinds",
+               "record_test_curve")
+_LEADING_NAMES = ("iterations", "trials", "rounds", "controls", "lr", "sizes", "fractions", "seed")
+
+
+def in_cli_words(message):
+    """A library message with setting names replaced by their options: ``eval_every`` → ``--eval-every``.
+    Names with an underscore are replaced anywhere; plain words only where they open the message."""
+    def opt(name):
+        return FIELD_OPTIONS.get(name, option(name))
+    message = re.sub(r"\b(" + "|".join(_CODE_NAMES) + r")\b", lambda m: opt(m.group(1)), message)
+    return re.sub(r"^(" + "|".join(_LEADING_NAMES) + r")\b", lambda m: opt(m.group(1)), message)
