@@ -65,9 +65,14 @@ def build_parser():
     size = r.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="mode", action="store_const", const="quick",
                       help="about 10 minutes on 2 cores: fewer iterations, trials and levels (default)")
+    size.add_argument("--standard", dest="mode", action="store_const", const="standard",
+                      help="the paper's training (50,000 iterations, every level) with 2 tickets and 1 draw of "
+                           "each control; smaller section 6 sweeps; about 2 hours on 2 cores")
     size.add_argument("--full", dest="mode", action="store_const", const="full", help="the paper's scale")
     r.set_defaults(mode="quick")
-    r.add_argument("--out", default=None, help="default: results/reproduce-quick or results/reproduce-full")
+    r.add_argument("--estimate", action="store_true",
+                   help="print the plan's estimated wall time on this machine and exit without training")
+    r.add_argument("--out", default=None, help="default: results/reproduce-quick, -standard or -full")
     r.add_argument("--jobs", type=whole_number, default=os.cpu_count() or 1,
                    help="parallel trainings (default: all cores)")
     r.add_argument("--scheduler", default=None,
@@ -220,6 +225,11 @@ def run_reproduce_command(args):
     from .reproduce import all_folders, make_plan, reproduce
     with dask_executor(args.scheduler) as (executor, workers):
         plan = all_folders(*make_plan(args.mode, args.seed, args.backend))
+        if args.estimate:
+            from .reproduce import describe_estimate, estimate_seconds
+            jobs = workers or args.jobs
+            print(describe_estimate(args.mode, plan, jobs, estimate_seconds(plan, jobs, args.backend)))
+            return
         ready_to_run([(Path(args.out) / f, cfg) for f, cfg in plan])
         path = reproduce(args.out, mode=args.mode, jobs=workers or args.jobs, executor=executor,
                          progress=not args.quiet, seed=args.seed, backend=args.backend)

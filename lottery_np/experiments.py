@@ -147,8 +147,9 @@ class ExperimentConfig:
         return "auto" if self.backend == "fused" else self.backend
 
     def curve_levels(self):
-        """The levels whose training curves the figures draw: only their units evaluate the test
-        set at every evaluation (with ``record_test_curve``); the others only at new validation minima."""
+        """The levels whose training curves the figures draw: only their units of the first trial
+        evaluate the test set at every evaluation (with ``record_test_curve``); the others only at
+        new validation minima (a 10,000-image test pass costs two validation passes)."""
         from .plots import pick_levels
         return pick_levels(range(self.n_levels))
 
@@ -308,7 +309,8 @@ def run_unit(config, unit, inputs, data=None, data_dir=None):
 
     wants_rewind = unit.kind == "ticket" and unit.level == 0 and config.reset_iteration > 0
     train_config = config.train_config()
-    train_config.record_test_curve = config.record_test_curve and unit.level in config.curve_levels()
+    train_config.record_test_curve = (config.record_test_curve and unit.trial == 0
+                                      and unit.level in config.curve_levels())
     use_engine = config.backend == "fused" and engine_supports(net, train_config)[0]
     trainer = train_fused if use_engine else train
     history = trainer(net, data, train_config, seed=seed_for(config, t, ORDER),
