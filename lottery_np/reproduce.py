@@ -196,15 +196,32 @@ def run_examine_section(out):
 # ----------------------------------------------------------------------------
 
 
+PAPER_SCALE_REPORT = "docs/paper-scale/REPORT.md"  # the committed report of a --full run, from the checkout's top
+
+
+def _paper_scale_link(out):
+    """A link to the committed paper-scale report: relative to ``out`` when the report is written
+    inside this checkout (e.g. ``results/reproduce-quick``), else the path in the repository."""
+    root = Path(__file__).resolve().parent.parent
+    text = f"`{PAPER_SCALE_REPORT}`"
+    try:
+        Path(out).resolve().relative_to(root)
+    except ValueError:
+        return text
+    return f"[{text}]({Path(os.path.relpath(root / PAPER_SCALE_REPORT, Path(out).resolve())).as_posix()})"
+
+
 def report(out, mode, experiments, named, xor_result, examine_result, wall, estimate, jobs):
     one = read_summary(out / "mnist-oneshot")
     it = read_summary(out / "mnist-iterative")
     cfg = experiments[0][1]
-    claims = [C.oneshot_speedup(one), C.controls_worse(one, "reinit", "3"), C.controls_worse(one, "shuffle", "3"),
-              C.iterative_vs_oneshot(it, one), C.iterative_convergence(it, one), C.controls_drop_earlier(it),
-              C.controls_worse(it, "reinit", "4"), C.controls_worse(it, "shuffle", "4")]
-    claims6 = (C.init_std_claims(named["init-std"]) + C.size_claim(named["size"]) + C.rate_claim(named["rate"])
-               + C.reset_claim(named["reset"]))
+    budget = cfg.iterations  # convergence claims need it (claims.py, rule 1); the sweeps share it
+    claims = [C.oneshot_speedup(one, budget), C.controls_worse(one, "reinit", "3", budget),
+              C.controls_worse(one, "shuffle", "3", budget), C.iterative_vs_oneshot(it, one),
+              C.iterative_convergence(it, one, budget), C.controls_drop_earlier(it),
+              C.controls_worse(it, "reinit", "4", budget), C.controls_worse(it, "shuffle", "4", budget)]
+    claims6 = (C.init_std_claims(named["init-std"], budget) + C.size_claim(named["size"], budget)
+               + C.rate_claim(named["rate"], budget) + C.reset_claim(named["reset"], budget))
     import numba
     versions = f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}"
     quick = mode == "quick"
@@ -213,7 +230,9 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         ("> **This is the quick version** (`lottery-np reproduce --quick`): "
          f"{cfg.iterations:,} iterations per training instead of 50,000, {cfg.trials} ticket(s) instead of 5, "
          f"{cfg.controls} draw(s) of each control instead of 3, smaller sweeps. Shapes are visible; numbers are "
-         "not the paper's scale. `lottery-np reproduce --full` runs the paper's scale.") if quick else
+         "not the paper's scale, and a claim the run cannot decide is marked undecided. "
+         "`lottery-np reproduce --full` runs the paper's scale; its report is committed in this repository "
+         f"at {_paper_scale_link(out)}.") if quick else
         "> The full version: the paper's scale.", "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}; {versions}. "
         f"Jobs: {jobs}. Wall time: {_duration(wall['seconds'])} over {wall['invocations']} invocation(s) "
@@ -222,7 +241,9 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         f"{cfg.batch_size}, {cfg.iterations:,} iterations, validation every {cfg.eval_every}; one-shot levels "
         f"{', '.join(f'{100 * f:g}' for f in cfg.fractions)}% of hidden weights; iterative {cfg.rounds} rounds of "
         f"{100 * cfg.rate:g}% (output {50 * cfg.rate:g}%). Every setting is in each folder's `config.json`.", "",
-        "Verdicts: ✅ reproduced · 🟡 partly · ❌ not. Each rule is in `lottery_np/claims.py`.", "",
+        "Verdicts: ✅ reproduced · 🟡 partly · ❌ not · ⚪ undecided (the run cannot tell: networks still "
+        "improving at the end of training, a difference within the spread between trials, or one trial and no "
+        "spread). Each rule is in `lottery_np/claims.py`.", "",
     ]
     lines += xor_markdown(xor_result)
     lines += ["## §3 One-shot pruning", "", C.markdown(claims[:3]), "",
