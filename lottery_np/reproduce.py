@@ -272,27 +272,57 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
 
 
 def xor_markdown(result):
+    """The §2 claims and both XOR tables.
+
+    A rate is the percent of trials (of ``trials``, all independent) that found the decision
+    boundary (DB). Two rates differ clearly when their difference exceeds two standard errors
+    of the difference (``claims.rate_direction``); that spread is printed beside each number.
+
+    * Smaller random networks find XOR less often: reproduced if DB at 2 units is clearly below
+      DB at 10 and no step down in width clearly raises it; not if a step clearly raises it;
+      else undecided.
+    * 2-unit tickets beat random 2-unit networks: reproduced if every heuristic's tickets are
+      clearly better and by more than 10 points; partly if some are clearly better; not if
+      none is and one is clearly worse; else undecided.
+    * Iterative beats one-shot pruning at 2 units: reproduced if clearly better, not if clearly
+      worse, undecided within the spread.
+    """
     from .xor import tables_markdown
-    ri, pr = result["random_init"], result["pruned"]
-    small_first = ri["2"]["db"] < ri["4"]["db"] < ri["6"]["db"] <= ri["8"]["db"] <= ri["10"]["db"]
-    gains = {k: pr[k]["2"]["db"] - ri["2"]["db"] for k in pr}
-    best = max(gains, key=gains.get)
+    ri, pr, n = result["random_init"], result["pruned"], result["settings"]["trials"]
+    db = lambda table, units: table[units]["db"]  # noqa: E731
+
+    widths = ["10", "8", "6", "4", "2"]
+    steps = [C.rate_direction(db(ri, b), db(ri, a), n)[0] for a, b in zip(widths, widths[1:])]  # narrower minus wider
+    ends, sp_ends = C.rate_direction(db(ri, "2"), db(ri, "10"), n)
+    fewer = "not" if C.ABOVE in steps else "reproduced" if ends == C.BELOW else "undecided"
+
+    gains = {k: C.rate_direction(db(pr[k], "2"), db(ri, "2"), n) for k in pr}
+    better = [k for k, (o, _) in gains.items() if o == C.ABOVE]
+    far = all(o == C.ABOVE and db(pr[k], "2") - db(ri, "2") > 10 for k, (o, _) in gains.items())
+    tickets = ("reproduced" if far else "partly" if better else
+               "not" if any(o == C.BELOW for o, _ in gains.values()) else "undecided")
+    sp_gain = max(sp for _, sp in gains.values())
+
+    it2, os2 = db(pr["iterative_product"], "2"), db(pr["one_shot_product"], "2")
+    it_vs_os, sp_it = C.rate_direction(it2, os2, n)
+    best = max(pr, key=lambda k: db(pr[k], "2"))
     claims = [
         C.Claim("2", "Smaller randomly initialized networks learn XOR less often", "DB 98.5% (10 units) → 49.1% (2)",
-                f"DB {ri['10']['db']:.1f}% → {ri['2']['db']:.1f}%", "reproduced" if small_first else "partly",
-                "DB falls with every step down in width." if small_first else "DB does not fall at every step."),
+                f"DB {db(ri, '10'):.1f}% → {db(ri, '2'):.1f}% (spread ±{sp_ends:.1f} points, {n} trials each)", fewer,
+                {"reproduced": "DB is clearly lower at 2 units than at 10, and no narrower network is clearly better.",
+                 "not": "Some narrower network finds the boundary clearly more often than a wider one.",
+                 "undecided": "DB at 2 and 10 units differ by less than the spread."}[fewer]),
         C.Claim("2", "2-unit tickets (pruned, reset to θ0) find the boundary far more often than random 2-unit nets",
                 "82.4% one-shot product, 91.5% iterative vs 49.1%",
-                f"{pr['one_shot_product']['2']['db']:.1f}% one-shot product, {pr['iterative_product']['2']['db']:.1f}% "
-                f"iterative vs {ri['2']['db']:.1f}%",
-                "reproduced" if min(gains.values()) > 10 else "partly" if max(gains.values()) > 0 else "not",
-                "Every heuristic's 2-unit tickets beat random 2-unit networks by over 10 points."
-                if min(gains.values()) > 10 else "Not every heuristic beats random 2-unit networks clearly."),
+                f"{os2:.1f}% one-shot product, {it2:.1f}% iterative vs {db(ri, '2'):.1f}% "
+                f"(spread up to ±{sp_gain:.1f} points)", tickets,
+                f"Tickets of {len(better)} of {len(gains)} heuristics are clearly better than random 2-unit networks"
+                + (", all by over 10 points." if far else ".")),
         C.Claim("2", "Iterative pruning finds 2-unit tickets more often than one-shot pruning", "91.5% vs 82.4% (DB)",
-                f"{pr['iterative_product']['2']['db']:.1f}% vs {pr['one_shot_product']['2']['db']:.1f}%",
-                "reproduced" if best == "iterative_product" else "partly"
-                if pr["iterative_product"]["2"]["db"] > pr["one_shot_product"]["2"]["db"] else "not",
-                f"The best strategy at 2 units is {best.replace('_', ' ')}."),
+                f"{it2:.1f}% vs {os2:.1f}% (spread ±{sp_it:.1f} points)",
+                {C.ABOVE: "reproduced", C.BELOW: "not"}.get(it_vs_os, "undecided"),
+                f"Iterative is {({C.ABOVE: 'clearly better than', C.BELOW: 'clearly worse than'}).get(it_vs_os, 'within the spread of')} "
+                f"one-shot; the best strategy at 2 units is {best.replace('_', ' ')}."),
     ]
     s = result["settings"]
     return ["## §2 XOR", "", C.markdown(claims), "",
@@ -302,26 +332,46 @@ def xor_markdown(result):
 
 
 def examine_markdown(result):
+    """The §5 claims and the table of one ticket (trial 0 of the iterative experiment).
+
+    * Bimodal initial values: among the first hidden layer's survivors, the share whose initial
+      value is beyond 2σ. Reproduced if it more than doubles from the first level to the last
+      and the rise exceeds two standard errors of the difference of the two shares (counted over
+      the survivors, ``claims.rate_direction``); partly if it rises clearly but less than
+      double; not if it clearly falls; undecided if the change is within the spread.
+    * Few units removed entirely: reproduced if fewer than half of each hidden layer's units
+      lost every incoming connection at the last level, else partly. This is a count on one
+      ticket, not a difference, so it needs no spread.
+    """
     from .examine import summary_markdown
     rows, percents = result
     first = [r for r in rows if r["layer"] == "first hidden"]
     start, end = first[0], first[-1]
-    rises = end["beyond_2_sigma"] > 2 * start["beyond_2_sigma"]
+    share = lambda r: 100 * r["beyond_2_sigma"]  # noqa: E731
+    # Survivors differ in number between levels; the spread of two shares uses the smaller count (conservative).
+    change, spread = C.rate_direction(share(end), share(start), min(start["survivors"], end["survivors"]))
+    doubles = share(end) > 2 * share(start)
+    bimodal = ("reproduced" if change == C.ABOVE and doubles else "partly" if change == C.ABOVE else
+               "not" if change == C.BELOW else "undecided")
     hidden_end = [r for r in rows if r["level"] == end["level"] and r["layer"] != "output"]
     few_gone = all(r["units_removed"] < 0.5 * r["units"] for r in hidden_end)
     claims = [
         C.Claim("5", "Survivors' initial values turn bimodal: large |w0| survive", "bimodal by 5.5% remaining",
-                f"first hidden layer: {100 * start['beyond_2_sigma']:.1f}% of survivors beyond 2σ at "
-                f"{start['percent_remaining']:.0f}%, {100 * end['beyond_2_sigma']:.1f}% at {end['percent_remaining']:.1f}%",
-                "reproduced" if rises else "not",
-                "The share of large initial values among survivors more than doubles." if rises else
-                "The share of large initial values does not grow much."),
+                f"first hidden layer: {share(start):.1f}% of survivors beyond 2σ at "
+                f"{start['percent_remaining']:.0f}%, {share(end):.1f}% at {end['percent_remaining']:.1f}% "
+                f"(spread ±{spread:.1f} points)", bimodal,
+                {"reproduced": "The share of large initial values among survivors more than doubles.",
+                 "partly": "The share of large initial values rises clearly, but less than double.",
+                 "not": "The share of large initial values clearly falls.",
+                 "undecided": "The share of large initial values changes by less than the spread."}[bimodal]),
         C.Claim("5", "Tickets are sparse in connections, but only a fraction of units is removed entirely",
                 "few units fully removed", "; ".join(f"{r['layer']}: {r['units_removed']} of {r['units']} units"
                                                      for r in hidden_end) + f" at {end['percent_remaining']:.1f}%",
                 "reproduced" if few_gone else "partly", "Fewer than half of each hidden layer's units lost every input."
                 if few_gone else "Half or more of a hidden layer's units lost every input."),
     ]
+    # The table's header says |w0|, whose bars would split it into extra columns: escape them here.
+    table = summary_markdown(rows).replace("|w0|", C.cell("|w0|"))
     return ["## §5 Examining winning tickets (ticket 0 of the iterative experiment)", "", C.markdown(claims), "",
             "![initial values](examine/initial_values.png)", "", "![connections](examine/connections.png)", "",
-            summary_markdown(rows), ""]
+            table, ""]
