@@ -457,9 +457,23 @@ def trend(groups, want, key, budget=None):
     return ("yes" if ends == want else "undecided"), ends
 
 
+STD_SIDES = (  # σ on one side of 0.1: (which σ, direction of convergence iteration as σ grows, statement, paper)
+    (lambda s: s >= 0.1, ABOVE, "Larger initial std (≥ 0.1): tickets converge more slowly and less accurately",
+     "slower, less accurate as σ grows"),
+    (lambda s: s <= 0.1, BELOW, "Smaller initial std (≤ 0.1): tickets more accurate but slower",
+     "accuracy up, convergence slower as σ shrinks"),
+)
+
+
+def _say(result, yes, no, undecided):
+    """The words for a part's result."""
+    return {"yes": yes, "no": no}.get(result, undecided)
+
+
 def init_std_claims(named_rows, budget):
     """Section 6: with larger initial std (≥ 0.1) tickets converge more slowly and are less
-    accurate; with smaller std (≤ 0.1) they are more accurate but slower.
+    accurate; with smaller std (≤ 0.1) they are more accurate but slower. On both sides,
+    accuracy falls as σ grows; convergence comes later as σ grows above 0.1, earlier below.
 
     The quantities are each ticket's mean over the pruned levels, grouped over trials, so the
     spread is between tickets. Each part is a ``trend`` along σ (rules 1 and 2): yes if the
@@ -467,22 +481,18 @@ def init_std_claims(named_rows, budget):
     the other way. Verdict from the convergence and accuracy parts."""
     stds = sorted((float(n.split("-", 1)[1]), rows) for n, rows in named_rows)
     out = []
-    for side, pick in (("≥", [(s, r) for s, r in stds if s >= 0.1]), ("≤", [(s, r) for s, r in stds if s <= 0.1])):
+    for side, conv_way, statement, paper in STD_SIDES:
+        pick = [(s, rows) for s, rows in stds if side(s)]
         if len(pick) < 2:
             continue
-        conv = [trial_group(r, CONV) for _, r in pick]
-        acc = [trial_group(r, ACC) for _, r in pick]
+        conv = [trial_group(rows, CONV) for _, rows in pick]
+        acc = [trial_group(rows, ACC) for _, rows in pick]
+        (pc, ends_c), (pa, ends_a) = trend(conv, conv_way, CONV, budget), trend(acc, BELOW, ACC)
+        here = [rows for _, rows in pick]
         ours = "; ".join(f"σ={s:g}: it {_fmt(c, CONV)}, {_fmt(a, ACC)}" for (s, _), c, a in zip(pick, conv, acc))
-        if side == "≥":  # as σ grows: convergence later, accuracy lower
-            (pc, ec), (pa, ea) = trend(conv, ABOVE, CONV, budget), trend(acc, BELOW, ACC)
-            st, paper = "Larger initial std (≥ 0.1): tickets converge more slowly and less accurately", "slower, less accurate as σ grows"
-        else:  # as σ grows: convergence earlier, accuracy lower (smaller σ: slower, more accurate)
-            (pc, ec), (pa, ea) = trend(conv, BELOW, CONV, budget), trend(acc, BELOW, ACC)
-            st, paper = "Smaller initial std (≤ 0.1): tickets more accurate but slower", "accuracy up, convergence slower as σ shrinks"
-        rows_here = [r for _, r in pick]
-        why_c = {"yes": "matches", "no": "goes the other way"}.get(pc, "undecided (" + _reason([ec], rows_here, budget) + ")")
-        why_a = {"yes": "matches", "no": "goes the other way"}.get(pa, "undecided (" + _reason([ea], rows_here, budget) + ")")
-        out.append(Claim("6", st, paper, ours + " (per ticket, mean over pruned levels)", verdict([pc, pa]),
+        why_c = _say(pc, "matches", "goes the other way", f"undecided ({_reason([ends_c], here, budget)})")
+        why_a = _say(pa, "matches", "goes the other way", f"undecided ({_reason([ends_a], here, budget)})")
+        out.append(Claim("6", statement, paper, ours + " (per ticket, mean over pruned levels)", verdict([pc, pa]),
                          f"Convergence trend {why_c}; accuracy trend {why_a}."))
     return out
 
@@ -499,8 +509,9 @@ def size_claim(named_rows, budget):
     Two readings of "the winning ticket", one part each:
 
     * by convergence — the level of lowest mean convergence iteration (``sweeps.ticket_size``).
-      Needs every network's unpruned run to have converged (rule 1); then yes if the ticket's
-      weights grow with every step up in network size, else no.
+      Needs every network's unpruned run to have converged (rule 1) and two or more trials per
+      network (with one, nothing tells the fastest level from its neighbours); then yes if
+      the ticket's weights grow with every step up in network size, else no.
     * by accuracy — the smallest level that holds the unpruned accuracy within 0.5 points
       (``holds_accuracy_to``). A network that still holds it at the smallest size tried gives
       only an upper bound on its ticket. A step up in network size clearly grows the ticket if
@@ -515,7 +526,9 @@ def size_claim(named_rows, budget):
         if len(nets) < 2:
             continue
         by_conv = [_ticket_weights(name, ticket_size(rows)[0]) for name, rows in nets]
-        not_converged = next((n for n in (_unpruned_unconverged([rows], budget) for _, rows in nets) if n), None)
+        one_trial = min(trial_group(rows, ACC).runs for _, rows in nets) < 2
+        not_converged = (_unpruned_unconverged([rows for _, rows in nets], budget)
+                         or ("one trial per network" if one_trial else None))
         pc = "undecided" if not_converged else "yes" if all(np.diff(by_conv) > 0) else "no"
 
         held, bound = [], []
@@ -527,17 +540,17 @@ def size_claim(named_rows, budget):
                  for a, b, ba, bb in zip(held, held[1:], bound, bound[1:])]
         pa = "no" if "down" in steps else "yes" if all(s == "up" for s in steps) else "undecided"
 
-        label = lambda name: name.split("-", 1)[1]  # noqa: E731
-        ours = ("weights in the ticket by convergence — " + ", ".join(f"{label(n)}: {w:,.0f}" for (n, _), w in zip(nets, by_conv))
-                + "; by accuracy — " + ", ".join(f"{label(n)}: {'≤ ' if b else ''}{w:,.0f}"
-                                                for (n, _), w, b in zip(nets, held, bound)))
-        why_c = {"yes": "grows", "no": "does not grow"}.get(pc, "undecided (" + str(not_converged) + ")")
-        why_a = {"yes": "grows", "no": "shrinks at some step"}.get(
-            pa, "undecided (a network holds accuracy at its smallest size tried, so its ticket is only bounded)")
-        one = " One trial per network." if min(trial_group(r, ACC).runs for _, r in nets) < 2 else ""
+        names = [name.split("-", 1)[1] for name, _ in nets]
+        ours = ("weights in the ticket by convergence — " + ", ".join(f"{n}: {w:,.0f}" for n, w in zip(names, by_conv))
+                + "; by accuracy — " + ", ".join(f"{n}: {'≤ ' if b else ''}{w:,.0f}"
+                                                for n, w, b in zip(names, held, bound)))
+        why_c = _say(pc, "grows", "does not grow", f"undecided ({not_converged})")
+        why_a = _say(pa, "grows", "shrinks at some step",
+                     "undecided (a network holds accuracy at its smallest size tried, so its ticket is only bounded)")
         out.append(Claim("6", f"{exp}: the winning ticket has more weights in larger networks",
                          "grows gradually with network size", ours, verdict([pc, pa]),
-                         f"By convergence the ticket {why_c}; by accuracy it {why_a}.{one}"))
+                         f"By convergence the ticket {why_c}; by accuracy it {why_a}."
+                         + (" One trial per network." if one_trial else "")))
     return out
 
 
@@ -569,8 +582,8 @@ def rate_claim(named_rows, budget):
     conv_out = [compare(h[1][1], g[1][1], CONV, budget) for g in gentle for h in harsh]
     pa, pc = part(acc_out, ABOVE), part(conv_out, ABOVE)
     rows_here = [r for *_, r in rates]
-    why_a = {"yes": "is clearly lower", "no": "is not lower"}.get(pa, "is undecided (" + _reason(acc_out, rows_here, budget) + ")")
-    why_c = {"yes": "clearly later", "no": "not later"}.get(pc, "undecided (" + _reason(conv_out, rows_here, budget) + ")")
+    why_a = _say(pa, "is clearly lower", "is not lower", f"is undecided ({_reason(acc_out, rows_here, budget)})")
+    why_c = _say(pc, "clearly later", "not later", f"undecided ({_reason(conv_out, rows_here, budget)})")
     return [Claim("6", "Tickets from aggressive rates (50%, 70%) converge more slowly and are less accurate",
                   "worse than 20% per round", ours + " (at each rate's final size)", verdict([pc, pa]),
                   f"For the aggressive rates, accuracy {why_a}; convergence {why_c}.")]
@@ -592,11 +605,11 @@ def reset_claim(named_rows, budget):
         oa, oc = compare(ai, an, ACC), compare(cn, ci, CONV, budget)
         pa, pc = part([oa], ABOVE), part([oc], ABOVE)
         rows_here = [d[f"{exp}-init"], d[f"{exp}-none"]]
-        why_a = {"yes": "clearly more accurate", "no": "clearly less accurate"}.get(
-            pa, "not clearly more accurate (" + _reason([oa], rows_here, budget) + ")")
-        why_c = {"yes": "clearly faster", "no": "clearly slower"}.get(
-            pc, "speed undecided (" + _reason([oc], rows_here, budget) + ")")
-        out.append(Claim("6", f"{exp}: resetting to θ0 beats continuing to train without reset (Han et al.) at small sizes",
+        why_a = _say(pa, "clearly more accurate", "clearly less accurate",
+                     f"not clearly more accurate ({_reason([oa], rows_here, budget)})")
+        why_c = _say(pc, "clearly faster", "clearly slower", f"speed undecided ({_reason([oc], rows_here, budget)})")
+        out.append(Claim("6", f"{exp}: resetting to θ0 beats continuing to train without reset (Han et al.) "
+                         "at small sizes",
                          "faster and more accurate, only at very small sizes",
                          f"at {p:.1f}%: reset it {_fmt(ci, CONV)}, {_fmt(ai, ACC)}; no reset it {_fmt(cn, CONV)}, "
                          f"{_fmt(an, ACC)}", verdict([pc, pa]), f"Reset is {why_a}; {why_c}."))
@@ -618,6 +631,7 @@ def cell(text):
 
 def markdown(claims):
     lines = ["| § | claim | paper | ours | verdict | why |", "|---|---|---|---|---|---|"]
-    lines += ["| " + " | ".join(cell(v) for v in (c.section, c.statement, c.paper, c.ours, ICONS[c.verdict], c.why)) + " |"
-              for c in claims]
+    for c in claims:
+        lines.append("| " + " | ".join(cell(v) for v in (c.section, c.statement, c.paper, c.ours, ICONS[c.verdict], c.why))
+                     + " |")
     return "\n".join(lines)

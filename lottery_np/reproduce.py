@@ -305,6 +305,7 @@ def xor_markdown(result):
 
     it2, os2 = db(pr["iterative_product"], "2"), db(pr["one_shot_product"], "2")
     it_vs_os, sp_it = C.rate_direction(it2, os2, n)
+    than = {C.ABOVE: "clearly better than", C.BELOW: "clearly worse than"}.get(it_vs_os, "within the spread of")
     best = max(pr, key=lambda k: db(pr[k], "2"))
     claims = [
         C.Claim("2", "Smaller randomly initialized networks learn XOR less often", "DB 98.5% (10 units) → 49.1% (2)",
@@ -321,8 +322,7 @@ def xor_markdown(result):
         C.Claim("2", "Iterative pruning finds 2-unit tickets more often than one-shot pruning", "91.5% vs 82.4% (DB)",
                 f"{it2:.1f}% vs {os2:.1f}% (spread ±{sp_it:.1f} points)",
                 {C.ABOVE: "reproduced", C.BELOW: "not"}.get(it_vs_os, "undecided"),
-                f"Iterative is {({C.ABOVE: 'clearly better than', C.BELOW: 'clearly worse than'}).get(it_vs_os, 'within the spread of')} "
-                f"one-shot; the best strategy at 2 units is {best.replace('_', ' ')}."),
+                f"Iterative is {than} one-shot; the best strategy at 2 units is {best.replace('_', ' ')}."),
     ]
     s = result["settings"]
     return ["## §2 XOR", "", C.markdown(claims), "",

@@ -287,6 +287,9 @@ def test_size_claim_reproduced():
     c, = C.size_claim(named, LONG)
     assert c.verdict == "reproduced", c
     assert "100-33: 20,508" in c.ours and "300-100: 26,620" in c.ours  # 82,030 × 25%, 266,200 × 10%
+    one_trial = [(n, [r for r in rs if r["trial"] == 0]) for n, rs in named]
+    c, = C.size_claim(one_trial, LONG)  # the accuracy part still grows; the fastest level needs a spread
+    assert c.verdict == "undecided" and "one trial per network" in c.why
 
 
 def test_size_claim_not_when_the_larger_networks_ticket_is_smaller():
