@@ -14,13 +14,16 @@ and the reason in a sentence. The verdicts:
 
 Two rules recur; every check below uses them, and its docstring says how.
 
-**Rule 1 — a convergence claim needs networks that converged.** The convergence
-iteration is the iteration of minimum validation loss. A group of networks whose mean
-convergence iteration is beyond ``CONVERGED_BY`` (80%) of the iterations is *still
-improving*: its number is only a lower bound on the true one. Two still-improving
-groups cannot be compared. A still-improving group may still be called *later* than
-one that converged in time, since its true iteration can only be later still. A claim
-measured against the unpruned network needs that network to have converged in time.
+**Rule 1 — numbers at convergence need networks that converged.** The convergence
+iteration is the iteration of minimum validation loss, and the accuracy reported is the
+test accuracy there. A group of networks whose mean convergence iteration is beyond
+``CONVERGED_BY`` (80%) of the iterations is *still improving*: its convergence iteration
+and its accuracy are only what it reached so far — lower bounds on the numbers it would
+reach at convergence. So a comparison stands only if the group it places *lower* has
+converged: a still-improving group may be called later or more accurate than one that
+converged, never earlier or less accurate. Two still-improving groups cannot be compared
+at all, and a claim measured against the unpruned network needs that network to have
+converged.
 
 **Rule 2 — a difference must exceed the spread.** The spread of a group is the range
 (min to max) of its values over trials and control draws — the paper's error bars. A
@@ -68,18 +71,20 @@ class Claim:
 
 @dataclass
 class Group:
-    """One quantity over a group of runs (trials, control draws): mean, min, max, number of runs."""
+    """One quantity over a group of runs (trials, control draws): mean, min, max, number of runs,
+    and whether the runs were still improving when training stopped (rule 1; ``None``: unknown)."""
     mean: float
     lo: float
     hi: float
     runs: int
+    improving: object = False
 
     @classmethod
-    def of(cls, values):
+    def of(cls, values, improving=False):
         v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
         if not v.size:
-            return cls(np.nan, np.nan, np.nan, 0)
-        return cls(float(v.mean()), float(v.min()), float(v.max()), int(v.size))
+            return cls(np.nan, np.nan, np.nan, 0, improving)
+        return cls(float(v.mean()), float(v.min()), float(v.max()), int(v.size), improving)
 
     @property
     def spread(self):
@@ -92,9 +97,10 @@ class Group:
 # ----------------------------------------------------------------------------
 
 
-def still_improving(group, budget):
-    """Rule 1: the group's mean convergence iteration is beyond ``CONVERGED_BY`` of ``budget``."""
-    return group.mean > CONVERGED_BY * budget
+def still_improving(mean_convergence, budget):
+    """Rule 1: a mean convergence iteration beyond ``CONVERGED_BY`` of ``budget``; ``None`` if the
+    budget is unknown."""
+    return None if budget is None else bool(mean_convergence > CONVERGED_BY * budget)
 
 
 def direction(diff, spread):
@@ -104,22 +110,24 @@ def direction(diff, spread):
     return ABOVE if diff > 0 else BELOW
 
 
-def compare(a, b, key, budget=None):
+def compare(a, b, key):
     """Is group ``a`` above or below group ``b`` in ``key``, clearly (rules 1 and 2)?
 
     Returns ABOVE, BELOW or WITHIN (the spread), or why it cannot say: IMPROVING (both
-    groups still improving), NO_SPREAD (one run each and a convergence question),
-    NO_BUDGET (a convergence question without the number of iterations)."""
-    if key == CONV:
-        if budget is None:
-            return NO_BUDGET
-        if still_improving(a, budget) and still_improving(b, budget):
-            return IMPROVING
+    groups, or the one that would be lower, still improving), NO_BUDGET (not known whether
+    they converged), NO_SPREAD (one run each and a question of convergence)."""
+    if a.improving is None or b.improving is None:
+        return NO_BUDGET
+    if a.improving and b.improving:
+        return IMPROVING
     if a.runs < 2 and b.runs < 2:
         if key != ACC:
             return NO_SPREAD
-        return direction(a.mean - b.mean, SINGLE_RUN_GAP)
-    return direction(a.mean - b.mean, max(a.spread, b.spread))
+        outcome = direction(a.mean - b.mean, SINGLE_RUN_GAP)
+    else:
+        outcome = direction(a.mean - b.mean, max(a.spread, b.spread))
+    lower = {ABOVE: b, BELOW: a}.get(outcome)
+    return IMPROVING if lower is not None and lower.improving else outcome
 
 
 def rate_direction(p, q, trials):
@@ -166,10 +174,14 @@ def tally(outcomes, names):
 # ----------------------------------------------------------------------------
 
 
-def by_level(rows, kind, key):
-    """{level: (percent remaining, Group of ``key``)} for one kind; diverged runs left out."""
-    return {p["level"]: (p["x"], Group(p["mean"], p["lo"], p["hi"], p["n"] - p["diverged"]))
-            for p in level_stats([r for r in rows if r["kind"] == kind], key).get(kind, [])}
+def by_level(rows, kind, key, budget=None):
+    """{level: (percent remaining, Group of ``key``)} for one kind; diverged runs left out. Each
+    group knows whether it was still improving at ``budget`` iterations (rule 1)."""
+    rows = [r for r in rows if r["kind"] == kind]
+    conv = {p["level"]: p["mean"] for p in level_stats(rows, CONV).get(kind, [])}
+    return {p["level"]: (p["x"], Group(p["mean"], p["lo"], p["hi"], p["n"] - p["diverged"],
+                                       still_improving(conv[p["level"]], budget)))
+            for p in level_stats(rows, key).get(kind, [])}
 
 
 def ticket_means(rows, levels="pruned"):
@@ -180,14 +192,17 @@ def ticket_means(rows, levels="pruned"):
     return float(np.mean([r["convergence_iteration"] for r in t])), float(np.nanmean([r["test_accuracy"] for r in t]))
 
 
-def trial_group(rows, key, level=None):
+def trial_group(rows, key, level=None, budget=None):
     """Group over trials of each ticket's ``key``: at ``level``, or averaged over the pruned levels
-    (``level=None``). The spread is then between tickets, as rule 2 asks."""
+    (``level=None``). The spread is then between tickets, as rule 2 asks; the group is still
+    improving if the mean convergence iteration of those runs is (rule 1)."""
+    runs = [r for r in rows if r["kind"] == "ticket" and not r["diverged"]
+            and (r["level"] == level if level is not None else r["level"] > 0)]
     per_trial = {}
-    for r in rows:
-        if r["kind"] == "ticket" and not r["diverged"] and (r["level"] == level if level is not None else r["level"] > 0):
-            per_trial.setdefault(r["trial"], []).append(float(r[key]))
-    return Group.of([np.nanmean(v) for v in per_trial.values()])
+    for r in runs:
+        per_trial.setdefault(r["trial"], []).append(float(r[key]))
+    conv = np.mean([r[CONV] for r in runs]) if runs else np.nan
+    return Group.of([np.nanmean(v) for v in per_trial.values()], still_improving(conv, budget))
 
 
 def budget_note(row_sets, budget):
@@ -226,10 +241,8 @@ def _fmt(group, key):
 
 def _unpruned_unconverged(row_sets, budget):
     """Rule 1 for claims measured against the unpruned network: the note if it has not converged."""
-    if budget is None:
-        return budget_note(row_sets, budget)
     for rows in row_sets:
-        if still_improving(by_level(rows, "ticket", CONV)[0][1], budget):
+        if by_level(rows, "ticket", CONV, budget)[0][1].improving is not False:
             return budget_note(row_sets, budget)
     return None
 
@@ -253,12 +266,12 @@ def holds_accuracy_to(rows, kind, tolerance=TOLERANCE):
     return held
 
 
-def loses_accuracy_at(rows, kind, tolerance=TOLERANCE):
+def loses_accuracy_at(rows, kind, budget, tolerance=TOLERANCE):
     """The largest percent remaining at which ``kind`` has *clearly* lost accuracy: its mean is
-    more than ``tolerance`` below the unpruned tickets' and the drop is beyond the spread
-    (rule 2). ``None`` if no level has."""
-    full = by_level(rows, "ticket", ACC)[0][1]
-    lost = [pct for level, (pct, g) in by_level(rows, kind, ACC).items() if level > 0 and
+    more than ``tolerance`` below the unpruned tickets' and the drop is beyond the spread,
+    from networks that converged (rules 1 and 2). ``None`` if no level has."""
+    full = by_level(rows, "ticket", ACC, budget)[0][1]
+    lost = [pct for level, (pct, g) in by_level(rows, kind, ACC, budget).items() if level > 0 and
             (not np.isfinite(g.mean) or (full.mean - g.mean > tolerance and compare(full, g, ACC) == ABOVE))]
     return max(lost) if lost else None
 
@@ -278,8 +291,8 @@ def faster_to(rows):
 def slower_at(rows, budget):
     """The largest percent remaining at which tickets converge *clearly* later than the unpruned
     network (rules 1 and 2); ``None`` if at none."""
-    conv = by_level(rows, "ticket", CONV)
-    late = [pct for level, (pct, g) in conv.items() if level > 0 and compare(g, conv[0][1], CONV, budget) == ABOVE]
+    conv = by_level(rows, "ticket", CONV, budget)
+    late = [pct for level, (pct, g) in conv.items() if level > 0 and compare(g, conv[0][1], CONV) == ABOVE]
     return max(late) if late else None
 
 
@@ -296,10 +309,10 @@ def oneshot_speedup(rows, budget):
     tickets are clearly faster at most of these levels and clearly slower at none, *and*
     their mean convergence iteration is at least 25% below the unpruned one's; no if they
     are clearly faster but by less than 25%, or clearly slower (``part``); else undecided.
-    Accuracy: yes if no level's mean is more than 0.15 points below the unpruned network's;
-    no if one is, beyond the spread; undecided if the drop is within the spread.
-    Verdict from the two parts (``verdict``)."""
-    conv, acc = by_level(rows, "ticket", CONV), by_level(rows, "ticket", ACC)
+    Accuracy: yes if no level's mean is more than 0.15 points below the unpruned network's
+    and the unpruned network converged (rule 1); no if one is, beyond the spread, and that
+    level converged; otherwise undecided. Verdict from the two parts (``verdict``)."""
+    conv, acc = by_level(rows, "ticket", CONV, budget), by_level(rows, "ticket", ACC, budget)
     mid = [lv for lv, (pct, _) in conv.items() if 24 <= pct <= 76 and lv > 0]
     statement = "One-shot tickets pruned to 75–25% converge faster than the full network and keep its accuracy"
     paper = "≥ 25% faster; accuracy within 0.15 points"
@@ -312,19 +325,23 @@ def oneshot_speedup(rows, budget):
     drop = full_a.mean - acc[worst][1].mean
 
     not_converged = _unpruned_unconverged([rows], budget)
-    outcomes = [compare(conv[lv][1], full_c, CONV, budget) for lv in mid]
+    outcomes = [compare(conv[lv][1], full_c, CONV) for lv in mid]
     speed = "undecided" if not_converged else part(outcomes, BELOW)
     if speed == "yes" and speedup < 0.25:
         speed = "no"
-    same = "yes" if drop <= 0.0015 else "no" if compare(full_a, acc[worst][1], ACC) == ABOVE else "undecided"
+    lower = compare(full_a, acc[worst][1], ACC)
+    if drop <= 0.0015:
+        same = "undecided" if not_converged else "yes"
+    else:
+        same = "no" if lower == ABOVE else "undecided"
 
     ours = (f"{100 * speedup:.0f}% faster on average (unpruned {_fmt(full_c, CONV)}; spread up to {spread_c:,.0f}); "
             f"accuracy {-100 * drop:+.2f} points at worst ({_fmt(acc[worst][1], ACC)} vs {_fmt(full_a, ACC)})")
     speed_why = {"yes": "converge at least 25% faster, beyond the spread",
                  "no": "do not converge 25% faster (" + tally(outcomes, {BELOW: "faster", ABOVE: "slower"}) + ")",
                  "undecided": "speed undecided: " + (not_converged or _reason(outcomes, [rows], budget))}[speed]
-    same_why = {"yes": "accuracy within 0.15 points", "no": "accuracy more than 0.15 points lower, beyond the spread",
-                "undecided": "an accuracy drop beyond 0.15 points but within the spread"}[same]
+    same_why = _say(same, "accuracy within 0.15 points", "accuracy more than 0.15 points lower, beyond the spread",
+                    "accuracy undecided: " + (not_converged or _reason([lower], [rows], budget)))
     return Claim("3", statement, paper, ours, verdict([speed, same]), f"Tickets {speed_why}; {same_why}.")
 
 
@@ -337,8 +354,8 @@ def controls_worse(rows, kind, section, budget):
     of them and clearly earlier at none; accuracy likewise with "clearly less accurate".
     Verdict from the two parts."""
     name = {"reinit": "control 1 (random reinit)", "shuffle": "control 2 (shuffled structure)"}[kind]
-    tc, ta = by_level(rows, "ticket", CONV), by_level(rows, "ticket", ACC)
-    cc, ca = by_level(rows, kind, CONV), by_level(rows, kind, ACC)
+    tc, ta = by_level(rows, "ticket", CONV, budget), by_level(rows, "ticket", ACC, budget)
+    cc, ca = by_level(rows, kind, CONV, budget), by_level(rows, kind, ACC, budget)
     small = [lv for lv in cc if cc[lv][0] <= 36]
     statement = f"At small sizes {name} converges more slowly and less accurately than the tickets"
     paper = ("1.91× / 2.28× slower at 35% / 25% (control 1); lower accuracy" if kind == "reinit" else
@@ -349,7 +366,7 @@ def controls_worse(rows, kind, section, budget):
     gap = np.mean([ta[lv][1].mean - ca[lv][1].mean for lv in small])
     spread_c = max(max(cc[lv][1].spread, tc[lv][1].spread) for lv in small)
     spread_a = max(max(ca[lv][1].spread, ta[lv][1].spread) for lv in small)
-    speed_out = [compare(cc[lv][1], tc[lv][1], CONV, budget) for lv in small]
+    speed_out = [compare(cc[lv][1], tc[lv][1], CONV) for lv in small]
     acc_out = [compare(ta[lv][1], ca[lv][1], ACC) for lv in small]
     speed, less = part(speed_out, ABOVE), part(acc_out, ABOVE)
 
@@ -360,11 +377,11 @@ def controls_worse(rows, kind, section, budget):
     speed_why = ("slower: " + tally(speed_out, {ABOVE: "clearly later", BELOW: "clearly earlier"}) if speed != "undecided"
                  else "speed undecided: " + _reason(speed_out, [rows], budget))
     acc_why = ("accuracy: " + tally(acc_out, {ABOVE: "clearly less accurate", BELOW: "clearly more accurate"})
-               + " levels")
+               + " levels" + ("" if less != "undecided" else " (" + _reason(acc_out, [rows], budget) + ")"))
     return Claim(section, statement, paper, ours, verdict([speed, less]), f"Control {speed_why}; {acc_why}.")
 
 
-def iterative_vs_oneshot(it_rows, os_rows):
+def iterative_vs_oneshot(it_rows, os_rows, budget):
     """Section 4: iterative tickets hold the full network's accuracy (within 0.5 points) to far
     smaller sizes than one-shot ones.
 
@@ -372,21 +389,26 @@ def iterative_vs_oneshot(it_rows, os_rows):
     one-shot tickets have clearly lost it (``loses_accuracy_at``: more than 0.5 points down
     and beyond the spread), and that size is ≤ 4% (the paper: ≈ 1.8%); partly if so but at a
     larger size. Not if one-shot tickets still hold it below a size at which iterative ones
-    have clearly lost it. Otherwise (no clear loss where it matters) undecided."""
+    have clearly lost it. Otherwise (no clear loss where it matters) undecided. Holding the
+    unpruned accuracy means something only if the unpruned networks converged (rule 1)."""
     a_it, a_os = holds_accuracy_to(it_rows, "ticket"), holds_accuracy_to(os_rows, "ticket")
-    lost_it, lost_os = loses_accuracy_at(it_rows, "ticket"), loses_accuracy_at(os_rows, "ticket")
+    lost_it, lost_os = loses_accuracy_at(it_rows, "ticket", budget), loses_accuracy_at(os_rows, "ticket", budget)
     smallest = min(pct for pct, _ in by_level(it_rows, "ticket", ACC).values())
     show = lambda p: "nowhere" if p is None else f"{p:.1f}%"  # noqa: E731
     ours = (f"held down to: iterative {a_it:.1f}% (smallest tried {smallest:.1f}%), one-shot {a_os:.1f}%; "
             f"clearly lost (beyond the spread) at: iterative {show(lost_it)}, one-shot {show(lost_os)}")
-    if lost_os is not None and a_it < lost_os:
+    not_converged = _unpruned_unconverged([it_rows, os_rows], budget)
+    if not_converged:
+        v, why = "undecided", not_converged[0].upper() + not_converged[1:] + "."
+    elif lost_os is not None and a_it < lost_os:
         v = "reproduced" if a_it <= 4 else "partly"
         why = "Iterative tickets stay accurate at sizes where one-shot tickets have clearly lost accuracy" + (
             "." if v == "reproduced" else ", but not down to 4%.")
     elif lost_it is not None and a_os < lost_it:
         v, why = "not", "One-shot tickets stay accurate at sizes where iterative tickets have clearly lost accuracy."
     else:
-        v, why = "undecided", "Neither kind clearly loses accuracy (beyond 0.5 points and the spread) where the other holds it."
+        v, why = "undecided", ("Neither kind clearly loses accuracy (beyond 0.5 points and the spread) where "
+                               "the other holds it.")
     return Claim("4", "Iterative tickets keep the full network's accuracy (within 0.5 points) far below one-shot ones",
                  "iterative ≈ 1.8%; one-shot drops from 15%", ours, v, why)
 
@@ -420,25 +442,29 @@ def iterative_convergence(it_rows, os_rows, budget):
     return Claim("4", statement, paper, ours, v, why)
 
 
-def controls_drop_earlier(rows, section="4"):
+def controls_drop_earlier(rows, budget, section="4"):
     """Both controls lose accuracy at much larger sizes than the tickets.
 
     For each control: yes if it has clearly lost accuracy (``loses_accuracy_at``) at a size
     larger than the smallest at which the tickets still hold it (``holds_accuracy_to``); no if
-    it holds accuracy down to a size as small as the tickets do; otherwise undecided.
-    Verdict from the two controls' parts."""
+    it holds accuracy down to a size as small as the tickets do; otherwise undecided. All of
+    it needs the unpruned networks to have converged (rule 1). Verdict from the two controls'
+    parts."""
     t = holds_accuracy_to(rows, "ticket")
+    not_converged = _unpruned_unconverged([rows], budget)
     parts, notes = [], []
     for kind, name in (("reinit", "control 1"), ("shuffle", "control 2")):
-        held, lost = holds_accuracy_to(rows, kind), loses_accuracy_at(rows, kind)
-        p = "yes" if lost is not None and lost > t else "no" if held <= t else "undecided"
+        held, lost = holds_accuracy_to(rows, kind), loses_accuracy_at(rows, kind, budget)
+        p = ("undecided" if not_converged else "yes" if lost is not None and lost > t else
+             "no" if held <= t else "undecided")
         parts.append(p)
         notes.append(f"{name} held to {held:.1f}%, clearly lost at {'no size' if lost is None else f'{lost:.1f}%'}")
     ours = f"accuracy held down to: tickets {t:.1f}%; " + "; ".join(notes)
+    why = ("Held: mean test accuracy within 0.5 points of the full network's; clearly lost: more than 0.5 points "
+           f"lower and beyond the spread, by networks that converged. Control 1: {parts[0]}, control 2: {parts[1]}"
+           + (f" ({not_converged})." if not_converged else "."))
     return Claim(section, "Both controls lose accuracy at much larger sizes than the tickets",
-                 "control 1 from ≈ 37%, control 2 from ≈ 52%, tickets ≈ 1.5%", ours, verdict(parts),
-                 "Held: mean test accuracy within 0.5 points of the full network's; clearly lost: more than "
-                 "0.5 points lower and beyond the spread. Control 1: " + parts[0] + ", control 2: " + parts[1] + ".")
+                 "control 1 from ≈ 37%, control 2 from ≈ 52%, tickets ≈ 1.5%", ours, verdict(parts), why)
 
 
 # ----------------------------------------------------------------------------
@@ -446,12 +472,12 @@ def controls_drop_earlier(rows, section="4"):
 # ----------------------------------------------------------------------------
 
 
-def trend(groups, want, key, budget=None):
+def trend(groups, want, key):
     """Does the quantity move in direction ``want`` (ABOVE: up) along ``groups``, clearly?
     no if some step goes clearly the other way; yes if the first and last groups differ
     clearly in the wanted direction; otherwise undecided. Returns ``(part, outcome of the ends)``."""
-    steps = [compare(b, a, key, budget) for a, b in zip(groups, groups[1:])]
-    ends = compare(groups[-1], groups[0], key, budget)
+    steps = [compare(b, a, key) for a, b in zip(groups, groups[1:])]
+    ends = compare(groups[-1], groups[0], key)
     if OPPOSITE[want] in steps or ends == OPPOSITE[want]:
         return "no", ends
     return ("yes" if ends == want else "undecided"), ends
@@ -485,9 +511,9 @@ def init_std_claims(named_rows, budget):
         pick = [(s, rows) for s, rows in stds if side(s)]
         if len(pick) < 2:
             continue
-        conv = [trial_group(rows, CONV) for _, rows in pick]
-        acc = [trial_group(rows, ACC) for _, rows in pick]
-        (pc, ends_c), (pa, ends_a) = trend(conv, conv_way, CONV, budget), trend(acc, BELOW, ACC)
+        conv = [trial_group(rows, CONV, budget=budget) for _, rows in pick]
+        acc = [trial_group(rows, ACC, budget=budget) for _, rows in pick]
+        (pc, ends_c), (pa, ends_a) = trend(conv, conv_way, CONV), trend(acc, BELOW, ACC)
         here = [rows for _, rows in pick]
         ours = "; ".join(f"σ={s:g}: it {_fmt(c, CONV)}, {_fmt(a, ACC)}" for (s, _), c, a in zip(pick, conv, acc))
         why_c = _say(pc, "matches", "goes the other way", f"undecided ({_reason([ends_c], here, budget)})")
@@ -517,7 +543,8 @@ def size_claim(named_rows, budget):
       only an upper bound on its ticket. A step up in network size clearly grows the ticket if
       the larger network's ticket has more weights and is not such a bound; it clearly
       shrinks it if it has fewer weights and the smaller network's is not a bound. Yes if
-      every step clearly grows, no if one clearly shrinks, else undecided.
+      every step clearly grows, no if one clearly shrinks, else undecided; undecided too if an
+      unpruned network is still improving (rule 1), as its accuracy is not yet the one to hold.
     """
     from .sweeps import ticket_size
     out = []
@@ -527,8 +554,8 @@ def size_claim(named_rows, budget):
             continue
         by_conv = [_ticket_weights(name, ticket_size(rows)[0]) for name, rows in nets]
         one_trial = min(trial_group(rows, ACC).runs for _, rows in nets) < 2
-        not_converged = (_unpruned_unconverged([rows for _, rows in nets], budget)
-                         or ("one trial per network" if one_trial else None))
+        unpruned_improving = _unpruned_unconverged([rows for _, rows in nets], budget)
+        not_converged = unpruned_improving or ("one trial per network" if one_trial else None)
         pc = "undecided" if not_converged else "yes" if all(np.diff(by_conv) > 0) else "no"
 
         held, bound = [], []
@@ -538,15 +565,16 @@ def size_claim(named_rows, budget):
             bound.append(pct <= min(p for p, _ in by_level(rows, "ticket", ACC).values()))
         steps = ["up" if b > a and not bb else "down" if b < a and not ba else "?"
                  for a, b, ba, bb in zip(held, held[1:], bound, bound[1:])]
-        pa = "no" if "down" in steps else "yes" if all(s == "up" for s in steps) else "undecided"
+        pa = ("undecided" if unpruned_improving else "no" if "down" in steps else
+              "yes" if all(s == "up" for s in steps) else "undecided")
 
         names = [name.split("-", 1)[1] for name, _ in nets]
         ours = ("weights in the ticket by convergence — " + ", ".join(f"{n}: {w:,.0f}" for n, w in zip(names, by_conv))
                 + "; by accuracy — " + ", ".join(f"{n}: {'≤ ' if b else ''}{w:,.0f}"
                                                 for n, w, b in zip(names, held, bound)))
         why_c = _say(pc, "grows", "does not grow", f"undecided ({not_converged})")
-        why_a = _say(pa, "grows", "shrinks at some step",
-                     "undecided (a network holds accuracy at its smallest size tried, so its ticket is only bounded)")
+        why_a = _say(pa, "grows", "shrinks at some step", f"is undecided ({unpruned_improving})" if unpruned_improving
+                     else "is undecided (a network holds accuracy at its smallest size tried, so its ticket is only bounded)")
         out.append(Claim("6", f"{exp}: the winning ticket has more weights in larger networks",
                          "grows gradually with network size", ours, verdict([pc, pa]),
                          f"By convergence the ticket {why_c}; by accuracy it {why_a}."
@@ -554,11 +582,11 @@ def size_claim(named_rows, budget):
     return out
 
 
-def _final(rows):
+def _final(rows, budget):
     """Tickets at the smallest size of an experiment: (percent remaining, convergence Group, accuracy Group)."""
     acc = by_level(rows, "ticket", ACC)
     level = max(acc)
-    return acc[level][0], trial_group(rows, CONV, level), trial_group(rows, ACC, level)
+    return acc[level][0], trial_group(rows, CONV, level, budget), trial_group(rows, ACC, level, budget)
 
 
 def rate_claim(named_rows, budget):
@@ -570,7 +598,7 @@ def rate_claim(named_rows, budget):
     (rules 1 and 2, combined with ``part``): accuracy holds if the aggressive one is clearly
     less accurate in most pairs and clearly more accurate in none; convergence likewise with
     "clearly later". Verdict from the two parts."""
-    rates = [(float(n.split("-", 1)[1]), _final(rows), rows) for n, rows in sorted(
+    rates = [(float(n.split("-", 1)[1]), _final(rows, budget), rows) for n, rows in sorted(
         named_rows, key=lambda nr: float(nr[0].split("-", 1)[1]))]
     ours = "; ".join(f"{100 * r:g}%: {p:.1f}% left, it {_fmt(c, CONV)}, {_fmt(a, ACC)}" for r, (p, c, a), _ in rates)
     gentle = [x for x in rates if x[0] <= 0.2]
@@ -579,7 +607,7 @@ def rate_claim(named_rows, budget):
         return [Claim("6", "Aggressive pruning rates give worse tickets", "50–70% worse than 20%", ours, "n/a",
                       "Needs rates ≤ 20% and ≥ 50%.")]
     acc_out = [compare(g[1][2], h[1][2], ACC) for g in gentle for h in harsh]
-    conv_out = [compare(h[1][1], g[1][1], CONV, budget) for g in gentle for h in harsh]
+    conv_out = [compare(h[1][1], g[1][1], CONV) for g in gentle for h in harsh]
     pa, pc = part(acc_out, ABOVE), part(conv_out, ABOVE)
     rows_here = [r for *_, r in rates]
     why_a = _say(pa, "is clearly lower", "is not lower", f"is undecided ({_reason(acc_out, rows_here, budget)})")
@@ -601,8 +629,8 @@ def reset_claim(named_rows, budget):
     for exp in ("iterative", "oneshot"):
         if f"{exp}-init" not in d or f"{exp}-none" not in d:
             continue
-        (p, ci, ai), (_, cn, an) = _final(d[f"{exp}-init"]), _final(d[f"{exp}-none"])
-        oa, oc = compare(ai, an, ACC), compare(cn, ci, CONV, budget)
+        (p, ci, ai), (_, cn, an) = _final(d[f"{exp}-init"], budget), _final(d[f"{exp}-none"], budget)
+        oa, oc = compare(ai, an, ACC), compare(cn, ci, CONV)
         pa, pc = part([oa], ABOVE), part([oc], ABOVE)
         rows_here = [d[f"{exp}-init"], d[f"{exp}-none"]]
         why_a = _say(pa, "clearly more accurate", "clearly less accurate",

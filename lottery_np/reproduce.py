@@ -217,8 +217,8 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
     cfg = experiments[0][1]
     budget = cfg.iterations  # convergence claims need it (claims.py, rule 1); the sweeps share it
     claims = [C.oneshot_speedup(one, budget), C.controls_worse(one, "reinit", "3", budget),
-              C.controls_worse(one, "shuffle", "3", budget), C.iterative_vs_oneshot(it, one),
-              C.iterative_convergence(it, one, budget), C.controls_drop_earlier(it),
+              C.controls_worse(one, "shuffle", "3", budget), C.iterative_vs_oneshot(it, one, budget),
+              C.iterative_convergence(it, one, budget), C.controls_drop_earlier(it, budget),
               C.controls_worse(it, "reinit", "4", budget), C.controls_worse(it, "shuffle", "4", budget)]
     claims6 = (C.init_std_claims(named["init-std"], budget) + C.size_claim(named["size"], budget)
                + C.rate_claim(named["rate"], budget) + C.reset_claim(named["reset"], budget))

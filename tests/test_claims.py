@@ -57,18 +57,28 @@ def test_compare_needs_a_difference_beyond_the_larger_spread():
     assert C.compare(C.Group.of([0.95, 0.98]), b, C.ACC) == C.WITHIN  # difference 0.0145 < spread 0.03
 
 
-def test_compare_of_convergence_needs_a_budget_and_one_converged_side():
-    early, late = C.Group.of([1000, 1100]), C.Group.of([1450, 1500])
-    assert C.compare(late, early, C.CONV, budget=SHORT) == C.ABOVE  # the late one can only be later still
-    assert C.compare(late, C.Group.of([1300, 1310]), C.CONV, budget=SHORT) == C.IMPROVING
-    assert C.compare(late, early, C.CONV) == C.NO_BUDGET
+def test_compare_needs_the_lower_group_to_have_converged():
+    early, late = C.Group.of([1000, 1100]), C.Group.of([1450, 1500], improving=True)
+    assert C.compare(late, early, C.CONV) == C.ABOVE  # the still-improving one can only be later still
+    assert C.compare(late, C.Group.of([1300, 1310], improving=True), C.CONV) == C.IMPROVING
+    assert C.compare(late, C.Group.of([1000, 1100], improving=None), C.CONV) == C.NO_BUDGET
+    accurate, improving = C.Group.of([0.98, 0.981]), C.Group.of([0.95, 0.951], improving=True)
+    assert C.compare(accurate, improving, C.ACC) == C.IMPROVING  # it may catch up
+    assert C.compare(improving, C.Group.of([0.90, 0.901]), C.ACC) == C.ABOVE  # already more accurate
+
+
+def test_groups_know_whether_they_were_still_improving():
+    table = rows({"ticket": {100: runs(1000, 0.98), 50: runs(1480, 0.97, d_conv=20)}})
+    assert [g.improving for _, g in C.by_level(table, "ticket", C.ACC, SHORT).values()] == [False, True]
+    assert [g.improving for _, g in C.by_level(table, "ticket", C.ACC).values()] == [None, None]
+    assert C.trial_group(table, C.ACC, budget=SHORT).improving is True
 
 
 def test_one_run_has_no_spread_only_large_accuracy_gaps_count():
     one = lambda v: C.Group.of([v])  # noqa: E731
     assert C.compare(one(0.98), one(0.975), C.ACC) == C.WITHIN
     assert C.compare(one(0.98), one(0.95), C.ACC) == C.ABOVE
-    assert C.compare(one(5000), one(1000), C.CONV, budget=LONG) == C.NO_SPREAD
+    assert C.compare(one(5000), one(1000), C.CONV) == C.NO_SPREAD
 
 
 def test_rate_direction_uses_two_standard_errors_of_the_difference():
@@ -119,6 +129,7 @@ def test_oneshot_speedup_undecided_while_every_network_still_improves():
     c = C.oneshot_speedup(improving(ONESHOT), SHORT)
     assert c.verdict == "undecided"
     assert "every network still improving at 1,500 iterations (convergence at 1,470–1,470" in c.why
+    assert "accuracy undecided" in c.why  # equal accuracy so far says nothing of accuracy at convergence
     assert C.oneshot_speedup(improving(ONESHOT), None).verdict == "undecided"
 
 
@@ -148,8 +159,9 @@ def test_controls_worse_partly_when_only_less_accurate():
 
 def test_controls_worse_undecided_while_still_improving_even_if_less_accurate():
     c = C.controls_worse(with_controls((1480, 0.93), ticket=(1470, 0.96), d_conv=20), "reinit", "3", SHORT)
-    assert c.verdict == "undecided" and "still improving" in c.why
-    assert "clearly less accurate at 3 of 3" in c.why  # the accuracy part is decided all the same
+    assert c.verdict == "undecided" and "still improving at 1,500 iterations" in c.why  # the control may catch up
+    c = C.controls_worse(with_controls((1000, 0.93), ticket=(1470, 0.96), d_conv=20), "reinit", "3", SHORT)
+    assert "clearly less accurate at 3 of 3" in c.why  # a control that converged cannot catch up
 
 
 def test_controls_worse_undecided_within_the_spread():
@@ -172,21 +184,26 @@ def accuracy(percents, drop_below, to=0.95, **kw):
 
 
 def test_iterative_vs_oneshot_reproduced():
-    c = C.iterative_vs_oneshot(accuracy(ITERATIVE, 0), accuracy(ONESHOT_ALL, 20))
+    c = C.iterative_vs_oneshot(accuracy(ITERATIVE, 0), accuracy(ONESHOT_ALL, 20), LONG)
     assert c.verdict == "reproduced", c
 
 
 def test_iterative_vs_oneshot_partly_when_not_down_to_four_percent():
-    assert C.iterative_vs_oneshot(accuracy(ITERATIVE, 5), accuracy(ONESHOT_ALL, 20)).verdict == "partly"
+    assert C.iterative_vs_oneshot(accuracy(ITERATIVE, 5), accuracy(ONESHOT_ALL, 20), LONG).verdict == "partly"
 
 
 def test_iterative_vs_oneshot_not_when_oneshot_holds_longer():
-    assert C.iterative_vs_oneshot(accuracy(ITERATIVE, 30), accuracy(ONESHOT_ALL, 0)).verdict == "not"
+    assert C.iterative_vs_oneshot(accuracy(ITERATIVE, 30), accuracy(ONESHOT_ALL, 0), LONG).verdict == "not"
 
 
 def test_iterative_vs_oneshot_undecided_when_the_drop_is_within_the_spread():
-    c = C.iterative_vs_oneshot(accuracy(ITERATIVE, 0), accuracy(ONESHOT_ALL, 20, to=0.97, d_acc=0.03))
+    c = C.iterative_vs_oneshot(accuracy(ITERATIVE, 0), accuracy(ONESHOT_ALL, 20, to=0.97, d_acc=0.03), LONG)
     assert c.verdict == "undecided", c
+
+
+def test_iterative_vs_oneshot_undecided_while_still_improving():
+    c = C.iterative_vs_oneshot(accuracy(ITERATIVE, 0), accuracy(ONESHOT_ALL, 20), 5000)  # 5000 > 80% of 5000
+    assert c.verdict == "undecided" and "still improving at 5,000 iterations" in c.why
 
 
 def convergence(percents, later_below, late=8000, **kw):
@@ -220,19 +237,24 @@ def drop_table(reinit_from, shuffle_from, low=0.95, **kw):
 
 
 def test_controls_drop_earlier_reproduced():
-    assert C.controls_drop_earlier(drop_table(40, 60)).verdict == "reproduced"
+    assert C.controls_drop_earlier(drop_table(40, 60), LONG).verdict == "reproduced"
 
 
 def test_controls_drop_earlier_partly_when_one_control_holds():
-    assert C.controls_drop_earlier(drop_table(40, 0)).verdict == "partly"
+    assert C.controls_drop_earlier(drop_table(40, 0), LONG).verdict == "partly"
 
 
 def test_controls_drop_earlier_not_when_both_hold():
-    assert C.controls_drop_earlier(drop_table(0, 0)).verdict == "not"
+    assert C.controls_drop_earlier(drop_table(0, 0), LONG).verdict == "not"
 
 
 def test_controls_drop_earlier_undecided_within_the_spread():
-    assert C.controls_drop_earlier(drop_table(40, 60, low=0.97, d_acc=0.03)).verdict == "undecided"
+    assert C.controls_drop_earlier(drop_table(40, 60, low=0.97, d_acc=0.03), LONG).verdict == "undecided"
+
+
+def test_controls_drop_earlier_undecided_while_still_improving():
+    c = C.controls_drop_earlier(drop_table(40, 60), 5000)
+    assert c.verdict == "undecided" and "still improving" in c.why
 
 
 # ----------------------------------------------------------------------------
@@ -261,7 +283,7 @@ def test_init_std_not_when_larger_std_is_faster_and_more_accurate():
 def test_init_std_undecided_while_still_improving():
     named = [("std-0.1", variant(1470, 0.98, d_conv=20)), ("std-0.4", variant(1480, 0.95, d_conv=20))]
     c, = C.init_std_claims(named, SHORT)
-    assert c.verdict == "undecided" and "still improving" in c.why and "accuracy trend matches" in c.why
+    assert c.verdict == "undecided" and "accuracy trend undecided (every network still improving" in c.why
 
 
 def test_init_std_with_one_trial_small_differences_stay_undecided():
@@ -323,10 +345,16 @@ def test_rate_claim_partly_when_aggressive_rates_are_less_accurate_but_faster():
     assert C.rate_claim(named, LONG)[0].verdict == "partly"
 
 
-def test_rate_claim_undecided_while_still_improving_and_within_the_spread():
-    named = [("rate-0.2", final(1470, 0.97, d_conv=20, d_acc=0.02)), ("rate-0.7", final(1480, 0.965, d_conv=20))]
+def test_rate_claim_undecided_while_still_improving():
+    named = [("rate-0.2", final(1470, 0.98, d_conv=20)), ("rate-0.7", final(1480, 0.95, d_conv=20))]
     c, = C.rate_claim(named, SHORT)
-    assert c.verdict == "undecided" and "still improving" in c.why and "within the spread" in c.why
+    assert c.verdict == "undecided" and "still improving" in c.why
+
+
+def test_rate_claim_undecided_within_the_spread():
+    named = [("rate-0.2", final(3000, 0.97, d_conv=2000, d_acc=0.02)), ("rate-0.7", final(3500, 0.965))]
+    c, = C.rate_claim(named, LONG)
+    assert c.verdict == "undecided" and "within the spread" in c.why
 
 
 def test_reset_claim_reproduced_and_not():
@@ -336,10 +364,16 @@ def test_reset_claim_reproduced_and_not():
     assert C.reset_claim(bad, LONG)[0].verdict == "not"
 
 
-def test_reset_claim_undecided_with_one_trial_and_a_short_budget():
-    named = [("oneshot-init", final(1490, 0.955, n=1)), ("oneshot-none", final(1480, 0.95, n=1))]
+def test_reset_claim_undecided_with_one_trial():
+    named = [("oneshot-init", final(3000, 0.955, n=1)), ("oneshot-none", final(5000, 0.95, n=1))]
+    c, = C.reset_claim(named, LONG)
+    assert c.verdict == "undecided" and "under 2 points do not count" in c.why and "no spread" in c.why
+
+
+def test_reset_claim_undecided_with_a_short_budget():
+    named = [("oneshot-init", final(1470, 0.98, d_conv=20)), ("oneshot-none", final(1490, 0.95, d_conv=20))]
     c, = C.reset_claim(named, SHORT)
-    assert c.verdict == "undecided" and "one trial" in c.why and "still improving" in c.why
+    assert c.verdict == "undecided" and "still improving" in c.why
 
 
 # ----------------------------------------------------------------------------
