@@ -215,7 +215,7 @@ def budget_note(row_sets, budget):
     span = f"convergence at {min(means):,.0f}–{max(means):,.0f}" if means else "no convergence data"
     late = [m for m in means if m > CONVERGED_BY * budget]
     who = "every network" if len(late) == len(means) else f"{len(late)} of {len(means)} groups of networks"
-    return f"{who} still improving at {budget:,} iterations ({span}; converged means ≤ {CONVERGED_BY * budget:,.0f})"
+    return f"{who} still improving at {budget:,} iterations ({span})"
 
 
 def _reason(outcomes, row_sets, budget):
@@ -337,12 +337,12 @@ def oneshot_speedup(rows, budget):
 
     ours = (f"{100 * speedup:.0f}% faster on average (unpruned {_fmt(full_c, CONV)}; spread up to {spread_c:,.0f}); "
             f"accuracy {-100 * drop:+.2f} points at worst ({_fmt(acc[worst][1], ACC)} vs {_fmt(full_a, ACC)})")
-    speed_why = {"yes": "converge at least 25% faster, beyond the spread",
-                 "no": "do not converge 25% faster (" + tally(outcomes, {BELOW: "faster", ABOVE: "slower"}) + ")",
+    speed_why = {"yes": "tickets converge at least 25% faster, beyond the spread",
+                 "no": "tickets do not converge 25% faster (" + tally(outcomes, {BELOW: "faster", ABOVE: "slower"}) + ")",
                  "undecided": "speed undecided: " + (not_converged or _reason(outcomes, [rows], budget))}[speed]
     same_why = _say(same, "accuracy within 0.15 points", "accuracy more than 0.15 points lower, beyond the spread",
                     "accuracy undecided: " + (not_converged or _reason([lower], [rows], budget)))
-    return Claim("3", statement, paper, ours, verdict([speed, same]), f"Tickets {speed_why}; {same_why}.")
+    return Claim("3", statement, paper, ours, verdict([speed, same]), f"{speed_why[0].upper()}{speed_why[1:]}; {same_why}.")
 
 
 def controls_worse(rows, kind, section, budget):
@@ -572,7 +572,7 @@ def size_claim(named_rows, budget):
         ours = ("weights in the ticket by convergence — " + ", ".join(f"{n}: {w:,.0f}" for n, w in zip(names, by_conv))
                 + "; by accuracy — " + ", ".join(f"{n}: {'≤ ' if b else ''}{w:,.0f}"
                                                 for n, w, b in zip(names, held, bound)))
-        why_c = _say(pc, "grows", "does not grow", f"undecided ({not_converged})")
+        why_c = _say(pc, "grows", "does not grow", f"is undecided ({not_converged})")
         why_a = _say(pa, "grows", "shrinks at some step", f"is undecided ({unpruned_improving})" if unpruned_improving
                      else "is undecided (a network holds accuracy at its smallest size tried, so its ticket is only bounded)")
         out.append(Claim("6", f"{exp}: the winning ticket has more weights in larger networks",

@@ -309,18 +309,18 @@ def xor_markdown(result):
     best = max(pr, key=lambda k: db(pr[k], "2"))
     claims = [
         C.Claim("2", "Smaller randomly initialized networks learn XOR less often", "DB 98.5% (10 units) → 49.1% (2)",
-                f"DB {db(ri, '10'):.1f}% → {db(ri, '2'):.1f}% (spread ±{sp_ends:.1f} points, {n} trials each)", fewer,
+                f"DB {db(ri, '10'):.1f}% → {db(ri, '2'):.1f}% (spread {sp_ends:.1f} points, {n} trials each)", fewer,
                 {"reproduced": "DB is clearly lower at 2 units than at 10, and no narrower network is clearly better.",
                  "not": "Some narrower network finds the boundary clearly more often than a wider one.",
                  "undecided": "DB at 2 and 10 units differ by less than the spread."}[fewer]),
         C.Claim("2", "2-unit tickets (pruned, reset to θ0) find the boundary far more often than random 2-unit nets",
                 "82.4% one-shot product, 91.5% iterative vs 49.1%",
                 f"{os2:.1f}% one-shot product, {it2:.1f}% iterative vs {db(ri, '2'):.1f}% "
-                f"(spread up to ±{sp_gain:.1f} points)", tickets,
+                f"(spread up to {sp_gain:.1f} points)", tickets,
                 f"Tickets of {len(better)} of {len(gains)} heuristics are clearly better than random 2-unit networks"
                 + (", all by over 10 points." if far else ".")),
         C.Claim("2", "Iterative pruning finds 2-unit tickets more often than one-shot pruning", "91.5% vs 82.4% (DB)",
-                f"{it2:.1f}% vs {os2:.1f}% (spread ±{sp_it:.1f} points)",
+                f"{it2:.1f}% vs {os2:.1f}% (spread {sp_it:.1f} points)",
                 {C.ABOVE: "reproduced", C.BELOW: "not"}.get(it_vs_os, "undecided"),
                 f"Iterative is {than} one-shot; the best strategy at 2 units is {best.replace('_', ' ')}."),
     ]
@@ -359,7 +359,7 @@ def examine_markdown(result):
         C.Claim("5", "Survivors' initial values turn bimodal: large |w0| survive", "bimodal by 5.5% remaining",
                 f"first hidden layer: {share(start):.1f}% of survivors beyond 2σ at "
                 f"{start['percent_remaining']:.0f}%, {share(end):.1f}% at {end['percent_remaining']:.1f}% "
-                f"(spread ±{spread:.1f} points)", bimodal,
+                f"(spread {spread:.1f} points)", bimodal,
                 {"reproduced": "The share of large initial values among survivors more than doubles.",
                  "partly": "The share of large initial values rises clearly, but less than double.",
                  "not": "The share of large initial values clearly falls.",
