@@ -342,7 +342,8 @@ def oneshot_speedup(rows, budget):
                  "undecided": "speed undecided: " + (not_converged or _reason(outcomes, [rows], budget))}[speed]
     same_why = _say(same, "accuracy within 0.15 points", "accuracy more than 0.15 points lower, beyond the spread",
                     "accuracy undecided: " + (not_converged or _reason([lower], [rows], budget)))
-    return Claim("3", statement, paper, ours, verdict([speed, same]), f"{speed_why[0].upper()}{speed_why[1:]}; {same_why}.")
+    why = f"{speed_why[0].upper()}{speed_why[1:]}; {same_why}."
+    return Claim("3", statement, paper, ours, verdict([speed, same]), why)
 
 
 def controls_worse(rows, kind, section, budget):
@@ -573,8 +574,8 @@ def size_claim(named_rows, budget):
                 + "; by accuracy — " + ", ".join(f"{n}: {'≤ ' if b else ''}{w:,.0f}"
                                                 for n, w, b in zip(names, held, bound)))
         why_c = _say(pc, "grows", "does not grow", f"is undecided ({not_converged})")
-        why_a = _say(pa, "grows", "shrinks at some step", f"is undecided ({unpruned_improving})" if unpruned_improving
-                     else "is undecided (a network holds accuracy at its smallest size tried, so its ticket is only bounded)")
+        bounded = "a network holds accuracy at its smallest size tried, so its ticket is only bounded"
+        why_a = _say(pa, "grows", "shrinks at some step", f"is undecided ({unpruned_improving or bounded})")
         out.append(Claim("6", f"{exp}: the winning ticket has more weights in larger networks",
                          "grows gradually with network size", ours, verdict([pc, pa]),
                          f"By convergence the ticket {why_c}; by accuracy it {why_a}."
@@ -660,6 +661,6 @@ def cell(text):
 def markdown(claims):
     lines = ["| § | claim | paper | ours | verdict | why |", "|---|---|---|---|---|---|"]
     for c in claims:
-        lines.append("| " + " | ".join(cell(v) for v in (c.section, c.statement, c.paper, c.ours, ICONS[c.verdict], c.why))
-                     + " |")
+        cells = (c.section, c.statement, c.paper, c.ours, ICONS[c.verdict], c.why)
+        lines.append("| " + " | ".join(cell(v) for v in cells) + " |")
     return "\n".join(lines)

@@ -1,11 +1,12 @@
 """Each verdict rule of ``lottery_np.claims`` (and the §2 and §5 claims of the report) on rows built by hand:
 one case per outcome — reproduced, partly or not, and undecided (budget too short, difference within the spread)."""
 import re
+from pathlib import Path
 
 import pytest
 
 from lottery_np import claims as C
-from lottery_np.reproduce import examine_markdown, xor_markdown
+from lottery_np.reproduce import _paper_scale_link, examine_markdown, xor_markdown
 from lottery_np.xor import PAPER
 
 LONG = 50_000  # a budget inside which every network below has converged
@@ -441,3 +442,10 @@ def test_examine_tables_keep_their_columns():
     for line in text.splitlines():
         if line.startswith("| level"):  # the ticket table's header names |w0|
             assert len(UNESCAPED_BAR.findall(line)) == 8
+
+
+def test_quick_report_links_to_the_paper_scale_report(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    assert _paper_scale_link(root / "results" / "reproduce-quick") == \
+        "[`docs/paper-scale/REPORT.md`](../../docs/paper-scale/REPORT.md)"
+    assert _paper_scale_link(tmp_path) == "`docs/paper-scale/REPORT.md`"  # outside the checkout: the path alone
