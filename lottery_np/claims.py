@@ -1,16 +1,62 @@
-"""The paper's claims, checked against our numbers.
+"""The paper's claims, checked against our numbers — with a verdict only where the run can decide.
 
-Each check takes summary rows (see ``runner.read_summary``) and returns a
-``Claim``: the paper's statement, the paper's number, ours, and a verdict —
-``reproduced``, ``partly`` or ``not`` — with the reason in a sentence. The
-rules that decide a verdict are written in each function, so a reader can see
-exactly what "reproduced" means here.
+Each check takes summary rows (see ``runner.read_summary``) and returns a ``Claim``:
+the paper's statement, the paper's number, ours (with its spread beside it), a verdict,
+and the reason in a sentence. The verdicts:
+
+* ``reproduced`` — the run shows what the paper says, clearly beyond the spread;
+* ``partly``     — one part of the claim is shown and another is clearly not (or the
+  effect is there but smaller than the paper's);
+* ``not``        — the run clearly shows otherwise;
+* ``undecided``  — the run cannot tell: the networks were still improving when training
+  stopped, the difference is within the spread, or one trial leaves no spread at all;
+* ``n/a``        — the run has no data for the claim (e.g. no level in the range it is about).
+
+Two rules recur; every check below uses them, and its docstring says how.
+
+**Rule 1 — numbers at convergence need networks that converged.** The convergence
+iteration is the iteration of minimum validation loss, and the accuracy reported is the
+test accuracy there. A group of networks whose mean convergence iteration is beyond
+``CONVERGED_BY`` (80%) of the iterations is *still improving*: its convergence iteration
+and its accuracy are only what it reached so far — lower bounds on the numbers it would
+reach at convergence. So a comparison stands only if the group it places *lower* has
+converged: a still-improving group may be called later or more accurate than one that
+converged, never earlier or less accurate. Two still-improving groups cannot be compared
+at all, and a claim measured against the unpruned network needs that network to have
+converged.
+
+**Rule 2 — a difference must exceed the spread.** The spread of a group is the range
+(min to max) of its values over trials and control draws — the paper's error bars. A
+difference between two means counts when it is larger than the larger of the two
+spreads; otherwise it is "within the spread". With a single run on each side there is
+no spread: an accuracy difference then counts only beyond ``SINGLE_RUN_GAP`` (2 points),
+and a difference in convergence never counts. (For rates over many trials, as in the
+XOR section, the spread is two standard errors of the difference: see ``rate_direction``.)
+
+A part of a claim that covers several levels holds when the wanted direction is clear
+at more than half of them and the opposite is clear at none; it fails when the opposite
+is clear at least as often as the wanted direction (and at least once); anything else
+is undecided. See ``part``.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
 from .plots import level_stats
+
+CONVERGED_BY = 0.8     # still improving: mean convergence iteration beyond this fraction of the budget
+SINGLE_RUN_GAP = 0.02  # with one run per side, an accuracy difference must exceed 2 points to count
+
+# "Holds accuracy": mean test accuracy within half a point of the full network's. Looser
+# than the paper's 0.15-point phrase for one-shot tickets, because with a few trials the
+# mean of one level moves by 0.1–0.2 points from trial noise alone.
+TOLERANCE = 0.005
+
+# Outcomes of one comparison.
+ABOVE, BELOW, WITHIN = "above", "below", "within the spread"
+IMPROVING, NO_SPREAD, NO_BUDGET = "still improving", "one run, no spread", "budget unknown"
+OPPOSITE = {ABOVE: BELOW, BELOW: ABOVE}
+CONV, ACC = "convergence_iteration", "test_accuracy"
 
 
 @dataclass
@@ -19,119 +65,123 @@ class Claim:
     statement: str
     paper: str
     ours: str
-    verdict: str  # reproduced | partly | not | n/a
+    verdict: str  # reproduced | partly | not | undecided | n/a
     why: str
 
 
-def _means(rows, kind, key):
-    """{level: (percent remaining, mean of key)} for one kind, diverged runs left out."""
-    return {p["level"]: (p["x"], p["mean"]) for p in level_stats([r for r in rows if r["kind"] == kind], key).get(kind, [])}
+@dataclass
+class Group:
+    """One quantity over a group of runs (trials, control draws): mean, min, max, number of runs,
+    and whether the runs were still improving when training stopped (rule 1; ``None``: unknown)."""
+    mean: float
+    lo: float
+    hi: float
+    runs: int
+    improving: object = False
+
+    @classmethod
+    def of(cls, values, improving=False):
+        v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
+        if not v.size:
+            return cls(np.nan, np.nan, np.nan, 0, improving)
+        return cls(float(v.mean()), float(v.min()), float(v.max()), int(v.size), improving)
+
+    @property
+    def spread(self):
+        """Max − min over the runs; 0 for a single run (where ``compare`` knows it means "unknown")."""
+        return self.hi - self.lo if self.runs >= 2 else 0.0
 
 
-# "Holds accuracy": mean test accuracy within half a point of the full network's. Looser
-# than the paper's 0.15-point phrase for one-shot tickets, because with a few trials the
-# mean of one level moves by 0.1–0.2 points from trial noise alone.
-TOLERANCE = 0.005
+# ----------------------------------------------------------------------------
+# Rules 1 and 2
+# ----------------------------------------------------------------------------
 
 
-def holds_accuracy_to(rows, kind, tolerance=TOLERANCE):
-    """The smallest percent remaining down to which every level's mean test accuracy of
-    ``kind`` stays within ``tolerance`` of the unpruned tickets' (levels taken from large to small)."""
-    full = _means(rows, "ticket", "test_accuracy")[0][1]
-    acc = _means(rows, kind, "test_accuracy")
-    held = 100.0
-    for level in sorted(acc):
-        if level == 0:
-            continue
-        pct, a = acc[level]
-        if not (np.isfinite(a) and a >= full - tolerance):
-            break
-        held = pct
-    return held
+def still_improving(mean_convergence, budget):
+    """Rule 1: a mean convergence iteration beyond ``CONVERGED_BY`` of ``budget``; ``None`` if the
+    budget is unknown."""
+    return None if budget is None else bool(mean_convergence > CONVERGED_BY * budget)
 
 
-def faster_to(rows):
-    """The smallest percent remaining down to which the tickets' mean convergence iteration
-    stays at or below the unpruned network's."""
-    conv = _means(rows, "ticket", "convergence_iteration")
-    full, held = conv[0][1], 100.0
-    for level in sorted(conv)[1:]:
-        if not conv[level][1] <= full:
-            break
-        held = conv[level][0]
-    return held
+def direction(diff, spread):
+    """ABOVE or BELOW if ``|diff|`` exceeds ``spread``, else WITHIN."""
+    if not np.isfinite(diff) or abs(diff) <= spread:
+        return WITHIN
+    return ABOVE if diff > 0 else BELOW
 
 
-def oneshot_speedup(rows):
-    """Section 3: tickets between 75% and 25% converge ≥ 25% faster, accuracy within 0.15 points."""
-    conv, acc = _means(rows, "ticket", "convergence_iteration"), _means(rows, "ticket", "test_accuracy")
-    mid = [lv for lv, (pct, _) in conv.items() if 24 <= pct <= 76 and lv > 0]
-    if not mid:
-        return Claim("3", "tickets at 75–25% converge faster, as accurately", "≥ 25% faster, within 0.15 points",
-                     "no level between 75% and 25%", "n/a", "the run has no level in that range")
-    speedup = 1 - np.mean([conv[lv][1] for lv in mid]) / conv[0][1]
-    worst = min(acc[lv][1] for lv in mid) - acc[0][1]
-    ours = f"{100 * speedup:.0f}% faster on average; accuracy {100 * worst:+.2f} points at worst"
-    fast, same = speedup >= 0.25, worst >= -0.0015
-    verdict = "reproduced" if fast and same else "partly" if (speedup > 0 and worst >= -0.005) else "not"
-    why = ("both hold" if fast and same else
-           f"{'converge faster' if speedup > 0 else 'do not converge faster'} "
-           f"({'at least' if fast else 'less than'} 25%), accuracy {'within' if same else 'beyond'} 0.15 points")
-    return Claim("3", "One-shot tickets pruned to 75–25% converge faster than the full network and keep its accuracy",
-                 "≥ 25% faster; accuracy within 0.15 points", ours, verdict, why + ".")
+def compare(a, b, key):
+    """Is group ``a`` above or below group ``b`` in ``key``, clearly (rules 1 and 2)?
+
+    Returns ABOVE, BELOW or WITHIN (the spread), or why it cannot say: IMPROVING (both
+    groups, or the one that would be lower, still improving), NO_BUDGET (not known whether
+    they converged), NO_SPREAD (one run each and a question of convergence)."""
+    if a.improving is None or b.improving is None:
+        return NO_BUDGET
+    if a.improving and b.improving:
+        return IMPROVING
+    if a.runs < 2 and b.runs < 2:
+        if key != ACC:
+            return NO_SPREAD
+        outcome = direction(a.mean - b.mean, SINGLE_RUN_GAP)
+    else:
+        outcome = direction(a.mean - b.mean, max(a.spread, b.spread))
+    lower = {ABOVE: b, BELOW: a}.get(outcome)
+    return IMPROVING if lower is not None and lower.improving else outcome
 
 
-def controls_worse(rows, kind, section):
-    """Tickets beat control ``kind`` at the small sizes (≤ 35%): faster and more accurate."""
-    name = {"reinit": "control 1 (random reinit)", "shuffle": "control 2 (shuffled structure)"}[kind]
-    tc, ta = _means(rows, "ticket", "convergence_iteration"), _means(rows, "ticket", "test_accuracy")
-    cc, ca = _means(rows, kind, "convergence_iteration"), _means(rows, kind, "test_accuracy")
-    small = [lv for lv in cc if cc[lv][0] <= 36]
-    if not small:
-        return Claim(section, f"{name} is worse than the tickets", "slower, less accurate", "no control at ≤ 35%",
-                     "n/a", "the run has no controls at small sizes")
-    ratio = np.mean([cc[lv][1] / tc[lv][1] for lv in small])
-    gap = np.mean([ta[lv][1] - ca[lv][1] for lv in small])
-    slower, less = ratio > 1, gap > 0
-    verdict = "reproduced" if slower and less else "partly" if (slower or less) else "not"
-    paper = "1.91× / 2.28× slower at 35% / 25% (control 1); lower accuracy" if kind == "reinit" else \
-        "slower; accuracy falls earlier than control 1's"
-    ours = f"{ratio:.2f}× the tickets' convergence iteration, {100 * gap:.2f} points less accurate (mean over levels ≤ 35%)"
-    why = (f"the control is {'slower' if slower else 'not slower'} to converge and "
-           f"{'less accurate' if less else 'not less accurate'} than the tickets.")
-    return Claim(section, f"At small sizes {name} converges more slowly and less accurately than the tickets",
-                 paper, ours, verdict, why[0].upper() + why[1:])
+def rate_direction(p, q, trials):
+    """Rates in percent over ``trials`` independent trials each: is ``p`` clearly above or below
+    ``q``? The spread is two standard errors of the difference, 2·√(p(1−p)/n + q(1−q)/n), which
+    chance alone exceeds about one time in twenty. Returns ``(outcome, spread in points)``."""
+    sp = 2 * 100 * np.sqrt(((p / 100) * (1 - p / 100) + (q / 100) * (1 - q / 100)) / trials)
+    return direction(p - q, sp), sp
 
 
-def iterative_vs_oneshot(it_rows, os_rows):
-    """Section 4: iterative tickets hold the full network's accuracy to far smaller sizes than one-shot ones."""
-    a_it, a_os = holds_accuracy_to(it_rows, "ticket"), holds_accuracy_to(os_rows, "ticket")
-    smallest = min(_means(it_rows, "ticket", "test_accuracy").values())[0]
-    ours = f"iterative holds it down to {a_it:.1f}% (smallest tried {smallest:.1f}%), one-shot down to {a_os:.1f}%"
-    verdict = "reproduced" if a_it < a_os and a_it <= 4 else "partly" if a_it < a_os else "not"
-    why = ("iterative tickets stay accurate at much smaller sizes" if a_it < a_os else
-           "iterative tickets do not stay accurate longer than one-shot ones in this run")
-    return Claim("4", "Iterative tickets keep the full network's accuracy (within 0.5 points) far below one-shot ones",
-                 "iterative ≈ 1.8%; one-shot drops from 15%", ours, verdict, why + ".")
+def part(outcomes, want):
+    """Combine one part of a claim over several levels (or pairs) into ``"yes"``, ``"no"`` or
+    ``"undecided"``: yes when ``want`` is clear at more than half of them and its opposite at
+    none; no when the opposite is clear at least once and at least as often as ``want``."""
+    w = sum(o == want for o in outcomes)
+    o = sum(o == OPPOSITE[want] for o in outcomes)
+    if w > len(outcomes) / 2 and o == 0:
+        return "yes"
+    if o > 0 and o >= w:
+        return "no"
+    return "undecided"
 
 
-def iterative_convergence(it_rows, os_rows):
-    f_it, f_os = faster_to(it_rows), faster_to(os_rows)
-    ours = f"iterative tickets converge no later than the full network down to {f_it:.1f}%, one-shot to {f_os:.1f}%"
-    verdict = "reproduced" if f_it < f_os and f_it <= 4 else "partly" if f_it < f_os else "not"
-    return Claim("4", "Iterative tickets stay faster than the full network to smaller sizes than one-shot tickets",
-                 "iterative until ≈ 1.8%; one-shot until 5–10%", ours, verdict,
-                 "Compared by the smallest size at which tickets still converge no later than the full network.")
+def verdict(parts):
+    """A claim's verdict from its parts (each yes / no / undecided): all yes → reproduced;
+    some yes and some no → partly; no yes and some no → not; otherwise (some undecided,
+    none no) → undecided."""
+    parts = list(parts)
+    if all(p == "yes" for p in parts):
+        return "reproduced"
+    if "no" in parts:
+        return "partly" if "yes" in parts else "not"
+    return "undecided"
 
 
-def controls_drop_earlier(rows, section="4"):
-    t = holds_accuracy_to(rows, "ticket")
-    r, s = holds_accuracy_to(rows, "reinit"), holds_accuracy_to(rows, "shuffle")
-    ours = f"accuracy held down to: tickets {t:.1f}%, control 1 {r:.1f}%, control 2 {s:.1f}%"
-    verdict = "reproduced" if r > t and s > t else "partly" if (r > t or s > t) else "not"
-    return Claim(section, "Both controls lose accuracy at much larger sizes than the tickets",
-                 "control 1 from ≈ 37%, control 2 from ≈ 52%, tickets ≈ 1.5%", ours, verdict,
-                 "Sizes down to which mean test accuracy stays within 0.5 points of the full network's.")
+def tally(outcomes, names):
+    """A short account of outcomes, e.g. "slower at 1 of 4, within the spread at 3"."""
+    counts = [(names.get(o, o), sum(x == o for x in outcomes)) for o in dict.fromkeys(outcomes)]
+    return ", ".join(f"{name} at {n}" + (f" of {len(outcomes)}" if i == 0 else "") for i, (name, n) in enumerate(counts))
+
+
+# ----------------------------------------------------------------------------
+# Groups from summary rows
+# ----------------------------------------------------------------------------
+
+
+def by_level(rows, kind, key, budget=None):
+    """{level: (percent remaining, Group of ``key``)} for one kind; diverged runs left out. Each
+    group knows whether it was still improving at ``budget`` iterations (rule 1)."""
+    rows = [r for r in rows if r["kind"] == kind]
+    conv = {p["level"]: p["mean"] for p in level_stats(rows, CONV).get(kind, [])}
+    return {p["level"]: (p["x"], Group(p["mean"], p["lo"], p["hi"], p["n"] - p["diverged"],
+                                       still_improving(conv[p["level"]], budget)))
+            for p in level_stats(rows, key).get(kind, [])}
 
 
 def ticket_means(rows, levels="pruned"):
@@ -142,107 +192,475 @@ def ticket_means(rows, levels="pruned"):
     return float(np.mean([r["convergence_iteration"] for r in t])), float(np.nanmean([r["test_accuracy"] for r in t]))
 
 
-def _monotone(values, increasing):
-    d = np.diff(values)
-    return bool(np.all(d >= 0) if increasing else np.all(d <= 0))
+def trial_group(rows, key, level=None, budget=None):
+    """Group over trials of each ticket's ``key``: at ``level``, or averaged over the pruned levels
+    (``level=None``). The spread is then between tickets, as rule 2 asks; the group is still
+    improving if the mean convergence iteration of those runs is (rule 1)."""
+    runs = [r for r in rows if r["kind"] == "ticket" and not r["diverged"]
+            and (r["level"] == level if level is not None else r["level"] > 0)]
+    per_trial = {}
+    for r in runs:
+        per_trial.setdefault(r["trial"], []).append(float(r[key]))
+    conv = np.mean([r[CONV] for r in runs]) if runs else np.nan
+    return Group.of([np.nanmean(v) for v in per_trial.values()], still_improving(conv, budget))
 
 
-def init_std_claims(named_rows):
-    """Section 6: larger std (≥ 0.1) → slower and less accurate; smaller std (≤ 0.1) → more accurate but slower."""
+def budget_note(row_sets, budget):
+    """Why a convergence comparison cannot be made, in words, e.g. "every network still improving
+    at 1,500 iterations (convergence at 1,450–1,500)"."""
+    if budget is None:
+        return "the number of iterations is unknown, so convergence cannot be judged"
+    means = [g.mean for rows in row_sets for kind in ("ticket", "reinit", "shuffle")
+             for _, g in by_level(rows, kind, CONV).values() if np.isfinite(g.mean)]
+    span = f"convergence at {min(means):,.0f}–{max(means):,.0f}" if means else "no convergence data"
+    late = [m for m in means if m > CONVERGED_BY * budget]
+    who = "every network" if len(late) == len(means) else f"{len(late)} of {len(means)} groups of networks"
+    return f"{who} still improving at {budget:,} iterations ({span})"
+
+
+def _reason(outcomes, row_sets, budget):
+    """The most telling reason why a part is undecided."""
+    if NO_BUDGET in outcomes or IMPROVING in outcomes:
+        return budget_note(row_sets, budget)
+    if NO_SPREAD in outcomes:
+        return "one trial, so no spread to judge a difference in convergence by"
+    if all(len({r["trial"] for r in rows if r["kind"] == "ticket"}) < 2 for rows in row_sets):
+        return f"one trial, so no spread: accuracy differences under {100 * SINGLE_RUN_GAP:g} points do not count"
+    return "the difference is within the spread between trials"
+
+
+def _fmt(group, key):
+    """A value with its spread: "97.61% (97.50–97.70)" or "1,200 (1,100–1,300)"; "(1 run)" alone."""
+    if not np.isfinite(group.mean):
+        return "–"
+    f = (lambda v: f"{100 * v:.2f}") if key == ACC else (lambda v: f"{v:,.0f}")
+    unit = "%" if key == ACC else ""
+    rng = f"{f(group.lo)}–{f(group.hi)}" if group.runs >= 2 else "1 run"
+    return f"{f(group.mean)}{unit} ({rng})"
+
+
+def _unpruned_unconverged(row_sets, budget):
+    """Rule 1 for claims measured against the unpruned network: the note if it has not converged."""
+    for rows in row_sets:
+        if by_level(rows, "ticket", CONV, budget)[0][1].improving is not False:
+            return budget_note(row_sets, budget)
+    return None
+
+
+# ----------------------------------------------------------------------------
+# Sizes down to which tickets hold accuracy, or converge no later than the full network
+# ----------------------------------------------------------------------------
+
+
+def holds_accuracy_to(rows, kind, tolerance=TOLERANCE):
+    """The smallest percent remaining down to which every level's mean test accuracy of
+    ``kind`` stays within ``tolerance`` of the unpruned tickets' (levels taken from large to small)."""
+    full = by_level(rows, "ticket", ACC)[0][1].mean
+    held = 100.0
+    for level, (pct, g) in sorted(by_level(rows, kind, ACC).items()):
+        if level == 0:
+            continue
+        if not (np.isfinite(g.mean) and g.mean >= full - tolerance):
+            break
+        held = pct
+    return held
+
+
+def loses_accuracy_at(rows, kind, budget, tolerance=TOLERANCE):
+    """The largest percent remaining at which ``kind`` has *clearly* lost accuracy: its mean is
+    more than ``tolerance`` below the unpruned tickets' and the drop is beyond the spread,
+    from networks that converged (rules 1 and 2). ``None`` if no level has."""
+    full = by_level(rows, "ticket", ACC, budget)[0][1]
+    lost = [pct for level, (pct, g) in by_level(rows, kind, ACC, budget).items() if level > 0 and
+            (not np.isfinite(g.mean) or (full.mean - g.mean > tolerance and compare(full, g, ACC) == ABOVE))]
+    return max(lost) if lost else None
+
+
+def faster_to(rows):
+    """The smallest percent remaining down to which the tickets' mean convergence iteration
+    stays at or below the unpruned network's."""
+    conv = by_level(rows, "ticket", CONV)
+    full, held = conv[0][1].mean, 100.0
+    for level in sorted(conv)[1:]:
+        if not conv[level][1].mean <= full:
+            break
+        held = conv[level][0]
+    return held
+
+
+def slower_at(rows, budget):
+    """The largest percent remaining at which tickets converge *clearly* later than the unpruned
+    network (rules 1 and 2); ``None`` if at none."""
+    conv = by_level(rows, "ticket", CONV, budget)
+    late = [pct for level, (pct, g) in conv.items() if level > 0 and compare(g, conv[0][1], CONV) == ABOVE]
+    return max(late) if late else None
+
+
+# ----------------------------------------------------------------------------
+# Sections 3 and 4
+# ----------------------------------------------------------------------------
+
+
+def oneshot_speedup(rows, budget):
+    """Section 3: one-shot tickets at 75–25% remaining converge at least 25% faster than the
+    unpruned network, with accuracy within 0.15 points.
+
+    Speed (rule 1 on the unpruned network, rule 2 at each level from 75% to 25%): yes if
+    tickets are clearly faster at most of these levels and clearly slower at none, *and*
+    their mean convergence iteration is at least 25% below the unpruned one's; no if they
+    are clearly faster but by less than 25%, or clearly slower (``part``); else undecided.
+    Accuracy: yes if no level's mean is more than 0.15 points below the unpruned network's
+    and the unpruned network converged (rule 1); no if one is, beyond the spread, and that
+    level converged; otherwise undecided. Verdict from the two parts (``verdict``)."""
+    conv, acc = by_level(rows, "ticket", CONV, budget), by_level(rows, "ticket", ACC, budget)
+    mid = [lv for lv, (pct, _) in conv.items() if 24 <= pct <= 76 and lv > 0]
+    statement = "One-shot tickets pruned to 75–25% converge faster than the full network and keep its accuracy"
+    paper = "≥ 25% faster; accuracy within 0.15 points"
+    if not mid:
+        return Claim("3", statement, paper, "no level between 75% and 25%", "n/a", "The run has no level in that range.")
+    full_c, full_a = conv[0][1], acc[0][1]
+    speedup = 1 - np.mean([conv[lv][1].mean for lv in mid]) / full_c.mean
+    spread_c = max(conv[lv][1].spread for lv in mid + [0])
+    worst = min(mid, key=lambda lv: acc[lv][1].mean)
+    drop = full_a.mean - acc[worst][1].mean
+
+    not_converged = _unpruned_unconverged([rows], budget)
+    outcomes = [compare(conv[lv][1], full_c, CONV) for lv in mid]
+    speed = "undecided" if not_converged else part(outcomes, BELOW)
+    if speed == "yes" and speedup < 0.25:
+        speed = "no"
+    lower = compare(full_a, acc[worst][1], ACC)
+    if drop <= 0.0015:
+        same = "undecided" if not_converged else "yes"
+    else:
+        same = "no" if lower == ABOVE else "undecided"
+
+    ours = (f"{100 * speedup:.0f}% faster on average (unpruned {_fmt(full_c, CONV)}; spread up to {spread_c:,.0f}); "
+            f"accuracy {-100 * drop:+.2f} points at worst ({_fmt(acc[worst][1], ACC)} vs {_fmt(full_a, ACC)})")
+    speed_why = {"yes": "tickets converge at least 25% faster, beyond the spread",
+                 "no": "tickets do not converge 25% faster (" + tally(outcomes, {BELOW: "faster", ABOVE: "slower"}) + ")",
+                 "undecided": "speed undecided: " + (not_converged or _reason(outcomes, [rows], budget))}[speed]
+    same_why = _say(same, "accuracy within 0.15 points", "accuracy more than 0.15 points lower, beyond the spread",
+                    "accuracy undecided: " + (not_converged or _reason([lower], [rows], budget)))
+    why = f"{speed_why[0].upper()}{speed_why[1:]}; {same_why}."
+    return Claim("3", statement, paper, ours, verdict([speed, same]), why)
+
+
+def controls_worse(rows, kind, section, budget):
+    """Tickets beat control ``kind`` at the small sizes (≤ 35%): the control converges later and
+    is less accurate.
+
+    Each part compares control and tickets level by level (rules 1 and 2) and is combined
+    over the levels ≤ 35% with ``part``: speed holds if the control is clearly later at most
+    of them and clearly earlier at none; accuracy likewise with "clearly less accurate".
+    Verdict from the two parts."""
+    name = {"reinit": "control 1 (random reinit)", "shuffle": "control 2 (shuffled structure)"}[kind]
+    tc, ta = by_level(rows, "ticket", CONV, budget), by_level(rows, "ticket", ACC, budget)
+    cc, ca = by_level(rows, kind, CONV, budget), by_level(rows, kind, ACC, budget)
+    small = [lv for lv in cc if cc[lv][0] <= 36]
+    statement = f"At small sizes {name} converges more slowly and less accurately than the tickets"
+    paper = ("1.91× / 2.28× slower at 35% / 25% (control 1); lower accuracy" if kind == "reinit" else
+             "slower; accuracy falls earlier than control 1's")
+    if not small:
+        return Claim(section, statement, paper, "no control at ≤ 35%", "n/a", "The run has no controls at small sizes.")
+    ratio = np.mean([cc[lv][1].mean / tc[lv][1].mean for lv in small])
+    gap = np.mean([ta[lv][1].mean - ca[lv][1].mean for lv in small])
+    spread_c = max(max(cc[lv][1].spread, tc[lv][1].spread) for lv in small)
+    spread_a = max(max(ca[lv][1].spread, ta[lv][1].spread) for lv in small)
+    speed_out = [compare(cc[lv][1], tc[lv][1], CONV) for lv in small]
+    acc_out = [compare(ta[lv][1], ca[lv][1], ACC) for lv in small]
+    speed, less = part(speed_out, ABOVE), part(acc_out, ABOVE)
+
+    runs = min(g.runs for lv in small for g in (cc[lv][1], tc[lv][1]))
+    ours = (f"{ratio:.2f}× the tickets' convergence iteration (spread up to {spread_c:,.0f} iterations), "
+            f"{100 * gap:.2f} points less accurate (spread up to {100 * spread_a:.2f}); mean over {len(small)} "
+            f"levels ≤ 35%, {runs}+ runs per group")
+    speed_why = ("slower: " + tally(speed_out, {ABOVE: "clearly later", BELOW: "clearly earlier"}) if speed != "undecided"
+                 else "speed undecided: " + _reason(speed_out, [rows], budget))
+    acc_why = ("accuracy: " + tally(acc_out, {ABOVE: "clearly less accurate", BELOW: "clearly more accurate"})
+               + " levels" + ("" if less != "undecided" else " (" + _reason(acc_out, [rows], budget) + ")"))
+    return Claim(section, statement, paper, ours, verdict([speed, less]), f"Control {speed_why}; {acc_why}.")
+
+
+def iterative_vs_oneshot(it_rows, os_rows, budget):
+    """Section 4: iterative tickets hold the full network's accuracy (within 0.5 points) to far
+    smaller sizes than one-shot ones.
+
+    Reproduced if the iterative tickets still hold it at a size *below* the largest at which
+    one-shot tickets have clearly lost it (``loses_accuracy_at``: more than 0.5 points down
+    and beyond the spread), and that size is ≤ 4% (the paper: ≈ 1.8%); partly if so but at a
+    larger size. Not if one-shot tickets still hold it below a size at which iterative ones
+    have clearly lost it. Otherwise (no clear loss where it matters) undecided. Holding the
+    unpruned accuracy means something only if the unpruned networks converged (rule 1)."""
+    a_it, a_os = holds_accuracy_to(it_rows, "ticket"), holds_accuracy_to(os_rows, "ticket")
+    lost_it, lost_os = loses_accuracy_at(it_rows, "ticket", budget), loses_accuracy_at(os_rows, "ticket", budget)
+    smallest = min(pct for pct, _ in by_level(it_rows, "ticket", ACC).values())
+    show = lambda p: "nowhere" if p is None else f"{p:.1f}%"  # noqa: E731
+    ours = (f"held down to: iterative {a_it:.1f}% (smallest tried {smallest:.1f}%), one-shot {a_os:.1f}%; "
+            f"clearly lost (beyond the spread) at: iterative {show(lost_it)}, one-shot {show(lost_os)}")
+    not_converged = _unpruned_unconverged([it_rows, os_rows], budget)
+    if not_converged:
+        v, why = "undecided", not_converged[0].upper() + not_converged[1:] + "."
+    elif lost_os is not None and a_it < lost_os:
+        v = "reproduced" if a_it <= 4 else "partly"
+        why = "Iterative tickets stay accurate at sizes where one-shot tickets have clearly lost accuracy" + (
+            "." if v == "reproduced" else ", but not down to 4%.")
+    elif lost_it is not None and a_os < lost_it:
+        v, why = "not", "One-shot tickets stay accurate at sizes where iterative tickets have clearly lost accuracy."
+    else:
+        v, why = "undecided", ("Neither kind clearly loses accuracy (beyond 0.5 points and the spread) where "
+                               "the other holds it.")
+    return Claim("4", "Iterative tickets keep the full network's accuracy (within 0.5 points) far below one-shot ones",
+                 "iterative ≈ 1.8%; one-shot drops from 15%", ours, v, why)
+
+
+def iterative_convergence(it_rows, os_rows, budget):
+    """Section 4: iterative tickets converge no later than the unpruned network down to smaller
+    sizes than one-shot tickets.
+
+    Needs both unpruned networks to have converged (rule 1). Reproduced if iterative tickets
+    are still no later at a size below the largest at which one-shot tickets converge clearly
+    later (``slower_at``, rules 1 and 2), and that size is ≤ 4% (the paper: ≈ 1.8%); partly if
+    at a larger size. Not if it is the other way round. Otherwise undecided."""
+    statement = "Iterative tickets stay faster than the full network to smaller sizes than one-shot tickets"
+    paper = "iterative until ≈ 1.8%; one-shot until 5–10%"
+    f_it, f_os = faster_to(it_rows), faster_to(os_rows)
+    ours = f"no later than the full network down to: iterative {f_it:.1f}%, one-shot {f_os:.1f}%"
+    not_converged = _unpruned_unconverged([it_rows, os_rows], budget)
+    if not_converged:
+        return Claim("4", statement, paper, ours, "undecided", not_converged[0].upper() + not_converged[1:] + ".")
+    s_it, s_os = slower_at(it_rows, budget), slower_at(os_rows, budget)
+    ours += (f"; clearly later at: iterative {'nowhere' if s_it is None else f'{s_it:.1f}%'}, "
+             f"one-shot {'nowhere' if s_os is None else f'{s_os:.1f}%'}")
+    if s_os is not None and f_it < s_os:
+        v = "reproduced" if f_it <= 4 else "partly"
+        why = "Iterative tickets are still no later at sizes where one-shot tickets are clearly later" + (
+            "." if v == "reproduced" else ", but not down to 4%.")
+    elif s_it is not None and f_os < s_it:
+        v, why = "not", "One-shot tickets are still no later at sizes where iterative tickets are clearly later."
+    else:
+        v, why = "undecided", "Neither kind converges clearly later (beyond the spread) where the other is no later."
+    return Claim("4", statement, paper, ours, v, why)
+
+
+def controls_drop_earlier(rows, budget, section="4"):
+    """Both controls lose accuracy at much larger sizes than the tickets.
+
+    For each control: yes if it has clearly lost accuracy (``loses_accuracy_at``) at a size
+    larger than the smallest at which the tickets still hold it (``holds_accuracy_to``); no if
+    it holds accuracy down to a size as small as the tickets do; otherwise undecided. All of
+    it needs the unpruned networks to have converged (rule 1). Verdict from the two controls'
+    parts."""
+    t = holds_accuracy_to(rows, "ticket")
+    not_converged = _unpruned_unconverged([rows], budget)
+    parts, notes = [], []
+    for kind, name in (("reinit", "control 1"), ("shuffle", "control 2")):
+        held, lost = holds_accuracy_to(rows, kind), loses_accuracy_at(rows, kind, budget)
+        p = ("undecided" if not_converged else "yes" if lost is not None and lost > t else
+             "no" if held <= t else "undecided")
+        parts.append(p)
+        notes.append(f"{name} held to {held:.1f}%, clearly lost at {'no size' if lost is None else f'{lost:.1f}%'}")
+    ours = f"accuracy held down to: tickets {t:.1f}%; " + "; ".join(notes)
+    why = ("Held: mean test accuracy within 0.5 points of the full network's; clearly lost: more than 0.5 points "
+           f"lower and beyond the spread, by networks that converged. Control 1: {parts[0]}, control 2: {parts[1]}"
+           + (f" ({not_converged})." if not_converged else "."))
+    return Claim(section, "Both controls lose accuracy at much larger sizes than the tickets",
+                 "control 1 from ≈ 37%, control 2 from ≈ 52%, tickets ≈ 1.5%", ours, verdict(parts), why)
+
+
+# ----------------------------------------------------------------------------
+# Section 6
+# ----------------------------------------------------------------------------
+
+
+def trend(groups, want, key):
+    """Does the quantity move in direction ``want`` (ABOVE: up) along ``groups``, clearly?
+    no if some step goes clearly the other way; yes if the first and last groups differ
+    clearly in the wanted direction; otherwise undecided. Returns ``(part, outcome of the ends)``."""
+    steps = [compare(b, a, key) for a, b in zip(groups, groups[1:])]
+    ends = compare(groups[-1], groups[0], key)
+    if OPPOSITE[want] in steps or ends == OPPOSITE[want]:
+        return "no", ends
+    return ("yes" if ends == want else "undecided"), ends
+
+
+STD_SIDES = (  # σ on one side of 0.1: (which σ, direction of convergence iteration as σ grows, statement, paper)
+    (lambda s: s >= 0.1, ABOVE, "Larger initial std (≥ 0.1): tickets converge more slowly and less accurately",
+     "slower, less accurate as σ grows"),
+    (lambda s: s <= 0.1, BELOW, "Smaller initial std (≤ 0.1): tickets more accurate but slower",
+     "accuracy up, convergence slower as σ shrinks"),
+)
+
+
+def _say(result, yes, no, undecided):
+    """The words for a part's result."""
+    return {"yes": yes, "no": no}.get(result, undecided)
+
+
+def init_std_claims(named_rows, budget):
+    """Section 6: with larger initial std (≥ 0.1) tickets converge more slowly and are less
+    accurate; with smaller std (≤ 0.1) they are more accurate but slower. On both sides,
+    accuracy falls as σ grows; convergence comes later as σ grows above 0.1, earlier below.
+
+    The quantities are each ticket's mean over the pruned levels, grouped over trials, so the
+    spread is between tickets. Each part is a ``trend`` along σ (rules 1 and 2): yes if the
+    smallest and largest σ differ clearly in the paper's direction and no step goes clearly
+    the other way. Verdict from the convergence and accuracy parts."""
     stds = sorted((float(n.split("-", 1)[1]), rows) for n, rows in named_rows)
     out = []
-    for side, pick in (("≥", [(s, r) for s, r in stds if s >= 0.1]), ("≤", [(s, r) for s, r in stds if s <= 0.1])):
+    for side, conv_way, statement, paper in STD_SIDES:
+        pick = [(s, rows) for s, rows in stds if side(s)]
         if len(pick) < 2:
             continue
-        m = [ticket_means(r) for _, r in pick]
-        conv, acc = [c for c, _ in m], [a for _, a in m]
-        ours = "; ".join(f"σ={s:g}: it {c:.0f}, {100 * a:.2f}%" for (s, _), c, a in zip(pick, conv, acc))
-        if side == "≥":
-            ok_c, ok_a = _monotone(conv, True), _monotone(acc, False)
-            st, paper = "Larger initial std (≥ 0.1): tickets converge more slowly and less accurately", "slower, less accurate as σ grows"
-        else:
-            ok_c, ok_a = _monotone(conv, False), _monotone(acc, False)
-            st, paper = "Smaller initial std (≤ 0.1): tickets more accurate but slower", "accuracy up, convergence slower as σ shrinks"
-        verdict = "reproduced" if ok_c and ok_a else "partly" if (ok_c or ok_a) else "not"
-        out.append(Claim("6", st, paper, ours + " (mean over pruned levels)", verdict,
-                         f"Convergence trend {'matches' if ok_c else 'does not match'}; accuracy trend "
-                         f"{'matches' if ok_a else 'does not match'}."))
+        conv = [trial_group(rows, CONV, budget=budget) for _, rows in pick]
+        acc = [trial_group(rows, ACC, budget=budget) for _, rows in pick]
+        (pc, ends_c), (pa, ends_a) = trend(conv, conv_way, CONV), trend(acc, BELOW, ACC)
+        here = [rows for _, rows in pick]
+        ours = "; ".join(f"σ={s:g}: it {_fmt(c, CONV)}, {_fmt(a, ACC)}" for (s, _), c, a in zip(pick, conv, acc))
+        why_c = _say(pc, "matches", "goes the other way", f"undecided ({_reason([ends_c], here, budget)})")
+        why_a = _say(pa, "matches", "goes the other way", f"undecided ({_reason([ends_a], here, budget)})")
+        out.append(Claim("6", statement, paper, ours + " (per ticket, mean over pruned levels)", verdict([pc, pa]),
+                         f"Convergence trend {why_c}; accuracy trend {why_a}."))
     return out
 
 
-def size_claim(named_rows):
-    """Section 6: the winning ticket (fastest-converging size) grows with the network, in weights."""
+def _ticket_weights(name, pct):
+    """Weights in a ticket of the network named like ``oneshot-300-100`` at ``pct`` percent remaining."""
+    h = [int(v) for v in name.split("-")[1:]]
+    return (784 * h[0] + h[0] * h[1] + h[1] * 10) * pct / 100
+
+
+def size_claim(named_rows, budget):
+    """Section 6: the winning ticket has more weights in larger networks.
+
+    Two readings of "the winning ticket", one part each:
+
+    * by convergence — the level of lowest mean convergence iteration (``sweeps.ticket_size``).
+      Needs every network's unpruned run to have converged (rule 1) and two or more trials per
+      network (with one, nothing tells the fastest level from its neighbours); then yes if
+      the ticket's weights grow with every step up in network size, else no.
+    * by accuracy — the smallest level that holds the unpruned accuracy within 0.5 points
+      (``holds_accuracy_to``). A network that still holds it at the smallest size tried gives
+      only an upper bound on its ticket. A step up in network size clearly grows the ticket if
+      the larger network's ticket has more weights and is not such a bound; it clearly
+      shrinks it if it has fewer weights and the smaller network's is not a bound. Yes if
+      every step clearly grows, no if one clearly shrinks, else undecided; undecided too if an
+      unpruned network is still improving (rule 1), as its accuracy is not yet the one to hold.
+    """
     from .sweeps import ticket_size
     out = []
     for exp in ("oneshot", "iterative"):
-        sizes = []
-        for name, rows in named_rows:
-            if not name.startswith(exp):
-                continue
-            h = [int(v) for v in name.split("-")[1:]]
-            total = 784 * h[0] + h[0] * h[1] + h[1] * 10
-            pct, _ = ticket_size(rows)
-            sizes.append((h, total * pct / 100))
-        if len(sizes) < 2:
+        nets = [(name, rows) for name, rows in named_rows if name.startswith(exp)]
+        if len(nets) < 2:
             continue
-        weights = [w for _, w in sizes]
-        grows = _monotone(weights, True)
-        mostly = np.corrcoef(np.arange(len(weights)), weights)[0, 1] > 0 if len(weights) > 2 else grows
-        ours = ", ".join(f"{h[0]}-{h[1]}: {w:,.0f}" for h, w in sizes)
-        out.append(Claim("6", f"{exp}: the winning ticket (fastest convergence) has more weights in larger networks",
-                         "grows gradually with network size", "weights in the ticket — " + ours,
-                         "reproduced" if grows else "partly" if mostly else "not",
-                         "Ticket size = weights at the level of minimum mean convergence iteration."))
+        by_conv = [_ticket_weights(name, ticket_size(rows)[0]) for name, rows in nets]
+        one_trial = min(trial_group(rows, ACC).runs for _, rows in nets) < 2
+        unpruned_improving = _unpruned_unconverged([rows for _, rows in nets], budget)
+        not_converged = unpruned_improving or ("one trial per network" if one_trial else None)
+        pc = "undecided" if not_converged else "yes" if all(np.diff(by_conv) > 0) else "no"
+
+        held, bound = [], []
+        for name, rows in nets:
+            pct = holds_accuracy_to(rows, "ticket")
+            held.append(_ticket_weights(name, pct))
+            bound.append(pct <= min(p for p, _ in by_level(rows, "ticket", ACC).values()))
+        steps = ["up" if b > a and not bb else "down" if b < a and not ba else "?"
+                 for a, b, ba, bb in zip(held, held[1:], bound, bound[1:])]
+        pa = ("undecided" if unpruned_improving else "no" if "down" in steps else
+              "yes" if all(s == "up" for s in steps) else "undecided")
+
+        names = [name.split("-", 1)[1] for name, _ in nets]
+        ours = ("weights in the ticket by convergence — " + ", ".join(f"{n}: {w:,.0f}" for n, w in zip(names, by_conv))
+                + "; by accuracy — " + ", ".join(f"{n}: {'≤ ' if b else ''}{w:,.0f}"
+                                                for n, w, b in zip(names, held, bound)))
+        why_c = _say(pc, "grows", "does not grow", f"is undecided ({not_converged})")
+        bounded = "a network holds accuracy at its smallest size tried, so its ticket is only bounded"
+        why_a = _say(pa, "grows", "shrinks at some step", f"is undecided ({unpruned_improving or bounded})")
+        out.append(Claim("6", f"{exp}: the winning ticket has more weights in larger networks",
+                         "grows gradually with network size", ours, verdict([pc, pa]),
+                         f"By convergence the ticket {why_c}; by accuracy it {why_a}."
+                         + (" One trial per network." if one_trial else "")))
     return out
 
 
-def rate_claim(named_rows):
-    rates = sorted((float(n.split("-", 1)[1]), rows) for n, rows in named_rows)
-    last = []
-    for r, rows in rates:
-        t = _means(rows, "ticket", "test_accuracy")
-        c = _means(rows, "ticket", "convergence_iteration")
-        lv = max(t)
-        last.append((r, t[lv][0], c[lv][1], t[lv][1]))
-    ours = "; ".join(f"{100 * r:g}%: {p:.1f}% left, it {c:.0f}, {100 * a:.2f}%" for r, p, c, a in last)
-    slow = [x for x in last if x[0] <= 0.2]
-    fast = [x for x in last if x[0] >= 0.5]
-    if not slow or not fast:
+def _final(rows, budget):
+    """Tickets at the smallest size of an experiment: (percent remaining, convergence Group, accuracy Group)."""
+    acc = by_level(rows, "ticket", ACC)
+    level = max(acc)
+    return acc[level][0], trial_group(rows, CONV, level, budget), trial_group(rows, ACC, level, budget)
+
+
+def rate_claim(named_rows, budget):
+    """Section 6: tickets from aggressive iterative rates (≥ 50% per round) converge more
+    slowly and are less accurate than tickets from gentle rates (≤ 20%), at about the same
+    final size.
+
+    Every aggressive rate is compared with every gentle rate at each one's smallest size
+    (rules 1 and 2, combined with ``part``): accuracy holds if the aggressive one is clearly
+    less accurate in most pairs and clearly more accurate in none; convergence likewise with
+    "clearly later". Verdict from the two parts."""
+    rates = [(float(n.split("-", 1)[1]), _final(rows, budget), rows) for n, rows in sorted(
+        named_rows, key=lambda nr: float(nr[0].split("-", 1)[1]))]
+    ours = "; ".join(f"{100 * r:g}%: {p:.1f}% left, it {_fmt(c, CONV)}, {_fmt(a, ACC)}" for r, (p, c, a), _ in rates)
+    gentle = [x for x in rates if x[0] <= 0.2]
+    harsh = [x for x in rates if x[0] >= 0.5]
+    if not gentle or not harsh:
         return [Claim("6", "Aggressive pruning rates give worse tickets", "50–70% worse than 20%", ours, "n/a",
-                      "needs rates ≤ 20% and ≥ 50%")]
-    acc_worse = max(a for *_, a in fast) < min(a for *_, a in slow)
-    conv_worse = min(c for _, _, c, _ in fast) > max(c for _, _, c, _ in slow)
-    verdict = "reproduced" if acc_worse and conv_worse else "partly" if (acc_worse or conv_worse) else "not"
+                      "Needs rates ≤ 20% and ≥ 50%.")]
+    acc_out = [compare(g[1][2], h[1][2], ACC) for g in gentle for h in harsh]
+    conv_out = [compare(h[1][1], g[1][1], CONV) for g in gentle for h in harsh]
+    pa, pc = part(acc_out, ABOVE), part(conv_out, ABOVE)
+    rows_here = [r for *_, r in rates]
+    why_a = _say(pa, "is clearly lower", "is not lower", f"is undecided ({_reason(acc_out, rows_here, budget)})")
+    why_c = _say(pc, "clearly later", "not later", f"undecided ({_reason(conv_out, rows_here, budget)})")
     return [Claim("6", "Tickets from aggressive rates (50%, 70%) converge more slowly and are less accurate",
-                  "worse than 20% per round", ours + " (at each rate's final size)", verdict,
-                  f"Accuracy {'is' if acc_worse else 'is not'} lower and convergence {'is' if conv_worse else 'is not'} "
-                  f"slower for the aggressive rates at about the same final size.")]
+                  "worse than 20% per round", ours + " (at each rate's final size)", verdict([pc, pa]),
+                  f"For the aggressive rates, accuracy {why_a}; convergence {why_c}.")]
 
 
-def reset_claim(named_rows):
+def reset_claim(named_rows, budget):
+    """Section 6: at small sizes, resetting the survivors to θ0 gives tickets that converge
+    faster and are more accurate than continuing to train the pruned weights (Han et al.).
+
+    Compared at each experiment's smallest size, over trials (rules 1 and 2): accuracy holds
+    if reset is clearly more accurate, fails if it is clearly less; convergence holds if reset
+    is clearly earlier, fails if clearly later; otherwise undecided. Verdict from the two parts."""
     d = dict(named_rows)
     out = []
     for exp in ("iterative", "oneshot"):
         if f"{exp}-init" not in d or f"{exp}-none" not in d:
             continue
-        res = []
-        for v in ("init", "none"):
-            t = _means(d[f"{exp}-{v}"], "ticket", "test_accuracy")
-            c = _means(d[f"{exp}-{v}"], "ticket", "convergence_iteration")
-            lv = max(t)
-            res.append((t[lv][0], c[lv][1], t[lv][1]))
-        (p, ci, ai), (_, cn, an) = res
-        better_a, better_c = ai > an, ci < cn
-        out.append(Claim("6", f"{exp}: resetting to θ0 beats continuing to train without reset (Han et al.) at small sizes",
+        (p, ci, ai), (_, cn, an) = _final(d[f"{exp}-init"], budget), _final(d[f"{exp}-none"], budget)
+        oa, oc = compare(ai, an, ACC), compare(cn, ci, CONV)
+        pa, pc = part([oa], ABOVE), part([oc], ABOVE)
+        rows_here = [d[f"{exp}-init"], d[f"{exp}-none"]]
+        why_a = _say(pa, "clearly more accurate", "clearly less accurate",
+                     f"not clearly more accurate ({_reason([oa], rows_here, budget)})")
+        why_c = _say(pc, "clearly faster", "clearly slower", f"speed undecided ({_reason([oc], rows_here, budget)})")
+        out.append(Claim("6", f"{exp}: resetting to θ0 beats continuing to train without reset (Han et al.) "
+                         "at small sizes",
                          "faster and more accurate, only at very small sizes",
-                         f"at {p:.1f}%: reset it {ci:.0f}, {100 * ai:.2f}%; no reset it {cn:.0f}, {100 * an:.2f}%",
-                         "reproduced" if better_a and better_c else "partly" if (better_a or better_c) else "not",
-                         f"Reset is {'more' if better_a else 'not more'} accurate and {'faster' if better_c else 'not faster'}."))
+                         f"at {p:.1f}%: reset it {_fmt(ci, CONV)}, {_fmt(ai, ACC)}; no reset it {_fmt(cn, CONV)}, "
+                         f"{_fmt(an, ACC)}", verdict([pc, pa]), f"Reset is {why_a}; {why_c}."))
     return out
 
 
+# ----------------------------------------------------------------------------
+# Markdown
+# ----------------------------------------------------------------------------
+
+ICONS = {"reproduced": "✅ reproduced", "partly": "🟡 partly", "not": "❌ not", "undecided": "⚪ undecided",
+         "n/a": "– n/a"}
+
+
+def cell(text):
+    """Text made safe for a Markdown table cell: a ``|`` would start a new column, so it is escaped."""
+    return str(text).replace("|", "\\|")
+
+
 def markdown(claims):
-    icon = {"reproduced": "✅ reproduced", "partly": "🟡 partly", "not": "❌ not", "n/a": "– n/a"}
     lines = ["| § | claim | paper | ours | verdict | why |", "|---|---|---|---|---|---|"]
-    lines += [f"| {c.section} | {c.statement} | {c.paper} | {c.ours} | {icon[c.verdict]} | {c.why} |" for c in claims]
+    for c in claims:
+        cells = (c.section, c.statement, c.paper, c.ours, ICONS[c.verdict], c.why)
+        lines.append("| " + " | ".join(cell(v) for v in cells) + " |")
     return "\n".join(lines)

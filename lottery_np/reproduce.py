@@ -244,15 +244,32 @@ def run_examine_section(out):
 # ----------------------------------------------------------------------------
 
 
+PAPER_SCALE_REPORT = "docs/paper-scale/REPORT.md"  # the committed report of a --full run, from the checkout's top
+
+
+def _paper_scale_link(out):
+    """A link to the committed paper-scale report: relative to ``out`` when the report is written
+    inside this checkout (e.g. ``results/reproduce-quick``), else the path in the repository."""
+    root = Path(__file__).resolve().parent.parent
+    text = f"`{PAPER_SCALE_REPORT}`"
+    try:
+        Path(out).resolve().relative_to(root)
+    except ValueError:
+        return text
+    return f"[{text}]({Path(os.path.relpath(root / PAPER_SCALE_REPORT, Path(out).resolve())).as_posix()})"
+
+
 def report(out, mode, experiments, named, xor_result, examine_result, wall, estimate, jobs):
     one = read_summary(out / "mnist-oneshot")
     it = read_summary(out / "mnist-iterative")
     cfg = experiments[0][1]
-    claims = [C.oneshot_speedup(one), C.controls_worse(one, "reinit", "3"), C.controls_worse(one, "shuffle", "3"),
-              C.iterative_vs_oneshot(it, one), C.iterative_convergence(it, one), C.controls_drop_earlier(it),
-              C.controls_worse(it, "reinit", "4"), C.controls_worse(it, "shuffle", "4")]
-    claims6 = (C.init_std_claims(named["init-std"]) + C.size_claim(named["size"]) + C.rate_claim(named["rate"])
-               + C.reset_claim(named["reset"])) if named else []
+    budget = cfg.iterations  # convergence claims need it (claims.py, rule 1); the sweeps share it
+    claims = [C.oneshot_speedup(one, budget), C.controls_worse(one, "reinit", "3", budget),
+              C.controls_worse(one, "shuffle", "3", budget), C.iterative_vs_oneshot(it, one, budget),
+              C.iterative_convergence(it, one, budget), C.controls_drop_earlier(it, budget),
+              C.controls_worse(it, "reinit", "4", budget), C.controls_worse(it, "shuffle", "4", budget)]
+    claims6 = (C.init_std_claims(named["init-std"], budget) + C.size_claim(named["size"], budget)
+               + C.rate_claim(named["rate"], budget) + C.reset_claim(named["reset"], budget)) if named else []
     import numba
     versions = f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}"
     quick = mode == "quick"
@@ -261,7 +278,14 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         ("> **This is the quick version** (`lottery-np reproduce --quick`): "
          f"{cfg.iterations:,} iterations per training instead of 50,000, {cfg.trials} ticket(s) instead of 5, "
          f"{cfg.controls} draw(s) of each control instead of 3, smaller sweeps. Shapes are visible; numbers are "
-         "not the paper's scale. `lottery-np reproduce --full` runs the paper's scale.") if quick else
+         "not the paper's scale, and a claim the run cannot decide is marked undecided. "
+         "`lottery-np reproduce --full` runs the paper's scale; its report is committed in this repository "
+         f"at {_paper_scale_link(out)}.") if quick else
+        ("> **The standard plan** (`lottery-np reproduce --standard`): the paper's training — "
+         f"{cfg.iterations:,} iterations, validation every {cfg.eval_every}, every one-shot level and all "
+         f"{cfg.rounds} rounds — with {cfg.trials} tickets instead of 5 and {cfg.controls} draw(s) of each control "
+         "instead of 3. The section 6 sweeps are not part of this plan (at 50,000 iterations they would double "
+         "its time); `lottery-np sweep` runs each of them.") if mode == "standard" else
         "> The full version: the paper's scale.", "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}; {versions}. "
         f"Jobs: {jobs}. Wall time: {_duration(wall['seconds'])} over {wall['invocations']} invocation(s) "
@@ -270,7 +294,9 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         f"{cfg.batch_size}, {cfg.iterations:,} iterations, validation every {cfg.eval_every}; one-shot levels "
         f"{', '.join(f'{100 * f:g}' for f in cfg.fractions)}% of hidden weights; iterative {cfg.rounds} rounds of "
         f"{100 * cfg.rate:g}% (output {50 * cfg.rate:g}%). Every setting is in each folder's `config.json`.", "",
-        "Verdicts: ✅ reproduced · 🟡 partly · ❌ not. Each rule is in `lottery_np/claims.py`.", "",
+        "Verdicts: ✅ reproduced · 🟡 partly · ❌ not · ⚪ undecided (the run cannot tell: networks still "
+        "improving at the end of training, a difference within the spread between trials, or one trial and no "
+        "spread). Each rule is in `lottery_np/claims.py`.", "",
     ]
     lines += xor_markdown(xor_result)
     lines += ["## §3 One-shot pruning", "", C.markdown(claims[:3]), "",
@@ -299,27 +325,57 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
 
 
 def xor_markdown(result):
+    """The §2 claims and both XOR tables.
+
+    A rate is the percent of trials (of ``trials``, all independent) that found the decision
+    boundary (DB). Two rates differ clearly when their difference exceeds two standard errors
+    of the difference (``claims.rate_direction``); that spread is printed beside each number.
+
+    * Smaller random networks find XOR less often: reproduced if DB at 2 units is clearly below
+      DB at 10 and no step down in width clearly raises it; not if a step clearly raises it;
+      else undecided.
+    * 2-unit tickets beat random 2-unit networks: reproduced if every heuristic's tickets are
+      clearly better and by more than 10 points; partly if some are clearly better; not if
+      none is and one is clearly worse; else undecided.
+    * Iterative beats one-shot pruning at 2 units: reproduced if clearly better, not if clearly
+      worse, undecided within the spread.
+    """
     from .xor import tables_markdown
-    ri, pr = result["random_init"], result["pruned"]
-    small_first = ri["2"]["db"] < ri["4"]["db"] < ri["6"]["db"] <= ri["8"]["db"] <= ri["10"]["db"]
-    gains = {k: pr[k]["2"]["db"] - ri["2"]["db"] for k in pr}
-    best = max(gains, key=gains.get)
+    ri, pr, n = result["random_init"], result["pruned"], result["settings"]["trials"]
+    db = lambda table, units: table[units]["db"]  # noqa: E731
+
+    widths = ["10", "8", "6", "4", "2"]
+    steps = [C.rate_direction(db(ri, b), db(ri, a), n)[0] for a, b in zip(widths, widths[1:])]  # narrower minus wider
+    ends, sp_ends = C.rate_direction(db(ri, "2"), db(ri, "10"), n)
+    fewer = "not" if C.ABOVE in steps else "reproduced" if ends == C.BELOW else "undecided"
+
+    gains = {k: C.rate_direction(db(pr[k], "2"), db(ri, "2"), n) for k in pr}
+    better = [k for k, (o, _) in gains.items() if o == C.ABOVE]
+    far = all(o == C.ABOVE and db(pr[k], "2") - db(ri, "2") > 10 for k, (o, _) in gains.items())
+    tickets = ("reproduced" if far else "partly" if better else
+               "not" if any(o == C.BELOW for o, _ in gains.values()) else "undecided")
+    sp_gain = max(sp for _, sp in gains.values())
+
+    it2, os2 = db(pr["iterative_product"], "2"), db(pr["one_shot_product"], "2")
+    it_vs_os, sp_it = C.rate_direction(it2, os2, n)
+    than = {C.ABOVE: "clearly better than", C.BELOW: "clearly worse than"}.get(it_vs_os, "within the spread of")
+    best = max(pr, key=lambda k: db(pr[k], "2"))
     claims = [
         C.Claim("2", "Smaller randomly initialized networks learn XOR less often", "DB 98.5% (10 units) → 49.1% (2)",
-                f"DB {ri['10']['db']:.1f}% → {ri['2']['db']:.1f}%", "reproduced" if small_first else "partly",
-                "DB falls with every step down in width." if small_first else "DB does not fall at every step."),
+                f"DB {db(ri, '10'):.1f}% → {db(ri, '2'):.1f}% (spread {sp_ends:.1f} points, {n} trials each)", fewer,
+                {"reproduced": "DB is clearly lower at 2 units than at 10, and no narrower network is clearly better.",
+                 "not": "Some narrower network finds the boundary clearly more often than a wider one.",
+                 "undecided": "DB at 2 and 10 units differ by less than the spread."}[fewer]),
         C.Claim("2", "2-unit tickets (pruned, reset to θ0) find the boundary far more often than random 2-unit nets",
                 "82.4% one-shot product, 91.5% iterative vs 49.1%",
-                f"{pr['one_shot_product']['2']['db']:.1f}% one-shot product, {pr['iterative_product']['2']['db']:.1f}% "
-                f"iterative vs {ri['2']['db']:.1f}%",
-                "reproduced" if min(gains.values()) > 10 else "partly" if max(gains.values()) > 0 else "not",
-                "Every heuristic's 2-unit tickets beat random 2-unit networks by over 10 points."
-                if min(gains.values()) > 10 else "Not every heuristic beats random 2-unit networks clearly."),
+                f"{os2:.1f}% one-shot product, {it2:.1f}% iterative vs {db(ri, '2'):.1f}% "
+                f"(spread up to {sp_gain:.1f} points)", tickets,
+                f"Tickets of {len(better)} of {len(gains)} heuristics are clearly better than random 2-unit networks"
+                + (", all by over 10 points." if far else ".")),
         C.Claim("2", "Iterative pruning finds 2-unit tickets more often than one-shot pruning", "91.5% vs 82.4% (DB)",
-                f"{pr['iterative_product']['2']['db']:.1f}% vs {pr['one_shot_product']['2']['db']:.1f}%",
-                "reproduced" if best == "iterative_product" else "partly"
-                if pr["iterative_product"]["2"]["db"] > pr["one_shot_product"]["2"]["db"] else "not",
-                f"The best strategy at 2 units is {best.replace('_', ' ')}."),
+                f"{it2:.1f}% vs {os2:.1f}% (spread {sp_it:.1f} points)",
+                {C.ABOVE: "reproduced", C.BELOW: "not"}.get(it_vs_os, "undecided"),
+                f"Iterative is {than} one-shot; the best strategy at 2 units is {best.replace('_', ' ')}."),
     ]
     s = result["settings"]
     return ["## §2 XOR", "", C.markdown(claims), "",
@@ -329,26 +385,46 @@ def xor_markdown(result):
 
 
 def examine_markdown(result):
+    """The §5 claims and the table of one ticket (trial 0 of the iterative experiment).
+
+    * Bimodal initial values: among the first hidden layer's survivors, the share whose initial
+      value is beyond 2σ. Reproduced if it more than doubles from the first level to the last
+      and the rise exceeds two standard errors of the difference of the two shares (counted over
+      the survivors, ``claims.rate_direction``); partly if it rises clearly but less than
+      double; not if it clearly falls; undecided if the change is within the spread.
+    * Few units removed entirely: reproduced if fewer than half of each hidden layer's units
+      lost every incoming connection at the last level, else partly. This is a count on one
+      ticket, not a difference, so it needs no spread.
+    """
     from .examine import summary_markdown
     rows, percents = result
     first = [r for r in rows if r["layer"] == "first hidden"]
     start, end = first[0], first[-1]
-    rises = end["beyond_2_sigma"] > 2 * start["beyond_2_sigma"]
+    share = lambda r: 100 * r["beyond_2_sigma"]  # noqa: E731
+    # Survivors differ in number between levels; the spread of two shares uses the smaller count (conservative).
+    change, spread = C.rate_direction(share(end), share(start), min(start["survivors"], end["survivors"]))
+    doubles = share(end) > 2 * share(start)
+    bimodal = ("reproduced" if change == C.ABOVE and doubles else "partly" if change == C.ABOVE else
+               "not" if change == C.BELOW else "undecided")
     hidden_end = [r for r in rows if r["level"] == end["level"] and r["layer"] != "output"]
     few_gone = all(r["units_removed"] < 0.5 * r["units"] for r in hidden_end)
     claims = [
         C.Claim("5", "Survivors' initial values turn bimodal: large |w0| survive", "bimodal by 5.5% remaining",
-                f"first hidden layer: {100 * start['beyond_2_sigma']:.1f}% of survivors beyond 2σ at "
-                f"{start['percent_remaining']:.0f}%, {100 * end['beyond_2_sigma']:.1f}% at {end['percent_remaining']:.1f}%",
-                "reproduced" if rises else "not",
-                "The share of large initial values among survivors more than doubles." if rises else
-                "The share of large initial values does not grow much."),
+                f"first hidden layer: {share(start):.1f}% of survivors beyond 2σ at "
+                f"{start['percent_remaining']:.0f}%, {share(end):.1f}% at {end['percent_remaining']:.1f}% "
+                f"(spread {spread:.1f} points)", bimodal,
+                {"reproduced": "The share of large initial values among survivors more than doubles.",
+                 "partly": "The share of large initial values rises clearly, but less than double.",
+                 "not": "The share of large initial values clearly falls.",
+                 "undecided": "The share of large initial values changes by less than the spread."}[bimodal]),
         C.Claim("5", "Tickets are sparse in connections, but only a fraction of units is removed entirely",
                 "few units fully removed", "; ".join(f"{r['layer']}: {r['units_removed']} of {r['units']} units"
                                                      for r in hidden_end) + f" at {end['percent_remaining']:.1f}%",
                 "reproduced" if few_gone else "partly", "Fewer than half of each hidden layer's units lost every input."
                 if few_gone else "Half or more of a hidden layer's units lost every input."),
     ]
+    # The table's header says |w0|, whose bars would split it into extra columns: escape them here.
+    table = summary_markdown(rows).replace("|w0|", C.cell("|w0|"))
     return ["## §5 Examining winning tickets (ticket 0 of the iterative experiment)", "", C.markdown(claims), "",
             "![initial values](examine/initial_values.png)", "", "![connections](examine/connections.png)", "",
-            summary_markdown(rows), ""]
+            table, ""]
