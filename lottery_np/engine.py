@@ -42,22 +42,21 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from .layers import LOSSES  # noqa: F401  (the loss this engine mirrors is LOSSES["softmax_cross_entropy"])
 from .network import as_generator
 from .sparse import layout_from_mask
 from .train import History, batches, record_evaluation
 
 ROWS, COLS = 0, 1
 
-# A layer runs in COLS (survivors only) when it keeps less than ROWS_ABOVE[l] of its weights.
-# Measured with benchmarks/crossover.py --engine on the 2-core AMD EPYC (AVX2) machine, float32,
-# batch 60, real MNIST batches, one layer's forward + backward + update, median of 200:
-#   784x300 (pixel inputs, 81% zero): ROWS costs the same at every density (~190 µs);
-#       COLS costs about 300 µs · density → equal near 45%;
-#   300x100 and 100x10 (ReLU inputs, about half zero): equal near 35–60%.
-# Below the crossover COLS wins by the ratio of densities; above it ROWS's skipping of zero
-# inputs beats COLS's full rows. One threshold for every layer is within 10% of the best choice.
-ROWS_ABOVE = 0.4
+# A layer runs in COLS (survivors only) when it keeps less than ROWS_ABOVE of its weights.
+# Measured on the 2-core AMD EPYC (AVX2) machine, float32, batch 60, real MNIST minibatches,
+# whole fused steps of LeNet-300-100 with every layer forced to one layout (benchmarks/step_time.py
+# and engine.pack(net, modes)): all-ROWS costs about the same at every density (~1.3-1.7 ms:
+# it skips zero inputs, not pruned weights); all-COLS costs about 9 ms x density (0.59 ms at
+# 6.9%, 1.4-2.0 ms at 21%, 4.1 ms at 51%). They cross near 18%. Below, COLS wins by the ratio
+# of densities; above, ROWS's skipping of zero inputs (81% of pixels, half the ReLUs) beats
+# COLS's full rows, which can skip an input only when it is zero for the whole batch.
+ROWS_ABOVE = 0.18
 # The masks of a COLS layer are not read: it never visits a pruned weight.
 
 FAST = {"reassoc", "contract", "arcp", "nsz"}  # not "nnan"/"ninf": a diverging loss must stay visible
