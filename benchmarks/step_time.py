@@ -444,6 +444,7 @@ def main():
            "floor_ms": {k: round(v, 5) for k, v in floor_ms.items()}, "arithmetic": arith,
            "engine_layers": {k: res["fused"][k]["modes"] for k in fr} if "fused" in res else None,
            "peak": {k: (round(v, 2) if isinstance(v, float) else v) for k, v in pk.items()},
+           "torch_threads": res["torch"][fr[0]]["torch_threads"] if "torch" in res else None,
            "train50k_measured_s": full, "loadavg": {"start": load_start, "end": load_end},
            "cpu": cpu_name(), "cpus": os.cpu_count(), "machine": platform.machine(), "versions": versions}
     line = json.dumps(out)
