@@ -4,7 +4,7 @@ Readable first: every layer's forward and backward pass is written out by hand
 next to its equation, and the lottery loop reads like the paper's four steps.
 Fast where it counts: the masked products also exist as Numba kernels.
 
-Where things live:
+Where things live — the algorithm, here:
 
 * ``layers``   — dense_forward / dense_backward, ReLU, the two losses
 * ``kernels``  — the masked products, NumPy reference and Numba twin
@@ -15,6 +15,11 @@ Where things live:
 * ``lottery``  — the train → prune → reset loop and the two controls
 * ``data``     — MNIST (fetched, checked, cached) and XOR
 * ``gradcheck``— finite-difference gradients for tests and notebooks
+* ``engine``   — the fast path: fused Numba SGD steps, held to ``train`` by tests
+
+and the machinery that reproduces the paper with it, in ``lottery_np.paper``
+(experiments, runner, sweeps, XOR tables, claims, report, figures, the CLI).
+The algorithm never imports from ``paper``.
 """
 from .data import Dataset, load_mnist, xor_data
 from .errors import ConfigError, DataError, LotteryError, MaskError, ResultsError, ShapeError

@@ -1,13 +1,13 @@
-"""Each verdict rule of ``lottery_np.claims`` (and the §2 and §5 claims of the report) on rows built by hand:
+"""Each verdict rule of ``lottery_np.paper.claims`` (and the §2 and §5 claims of the report) on rows built by hand:
 one case per outcome — reproduced, partly or not, and undecided (budget too short, difference within the spread)."""
 import re
 from pathlib import Path
 
 import pytest
 
-from lottery_np import claims as C
-from lottery_np.reproduce import _paper_scale_link, examine_markdown, xor_markdown
-from lottery_np.xor import PAPER
+from lottery_np.paper import claims as C
+from lottery_np.paper.reproduce import _paper_scale_link, examine_markdown, xor_markdown
+from lottery_np.paper.xor import PAPER
 
 LONG = 50_000  # a budget inside which every network below has converged
 SHORT = 1_500  # a budget the networks of ``improving`` have not converged inside

@@ -2,7 +2,7 @@ import json
 import subprocess
 import sys
 
-from lottery_np.cli import main
+from lottery_np.paper.cli import main
 
 
 def test_help_lists_commands(capsys):

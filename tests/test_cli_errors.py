@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from lottery_np import cli, data, demo, examine, reproduce, runner, sweeps, xor
+from lottery_np.paper import cli, data, demo, examine, reproduce, runner, sweeps, xor
 from lottery_np.errors import ConfigError
-from lottery_np.experiments import ExperimentConfig, Unit
-from lottery_np.runner import ResultsFolder
-from lottery_np.validate import in_cli_words
+from lottery_np.paper.experiments import ExperimentConfig, Unit
+from lottery_np.paper.runner import ResultsFolder
+from lottery_np.paper.validate import in_cli_words
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = "--iterations 20 --eval-every 10 --trials 1 --controls 0 --sizes 784 30 10"

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from lottery_np import ResultsError
-from lottery_np.cli import main
-from lottery_np.examine import (beyond_two_sigma, incoming_connections, load_iterative_tickets, nearest_levels,
+from lottery_np.paper.cli import main
+from lottery_np.paper.examine import (beyond_two_sigma, incoming_connections, load_iterative_tickets, nearest_levels,
                                 plot_connections, plot_initial_values, survivor_initial_values, ticket_summary,
                                 units_removed)
 

@@ -9,7 +9,7 @@ import pytest
 
 from lottery_np import ConfigError
 from lottery_np.data import Dataset
-from lottery_np.experiments import ExperimentConfig, Unit, inputs_for, plan, run_unit, source, theta0
+from lottery_np.paper.experiments import ExperimentConfig, Unit, inputs_for, plan, run_unit, source, theta0
 from lottery_np.pruning import percent_remaining
 
 

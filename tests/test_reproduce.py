@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lottery_np.cli import main
-from lottery_np.experiments import plan
-from lottery_np.reproduce import all_folders, estimate_seconds, make_plan, reproduce
+from lottery_np.paper.cli import main
+from lottery_np.paper.experiments import plan
+from lottery_np.paper.reproduce import all_folders, estimate_seconds, make_plan, reproduce
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=1, controls=1, fractions=(0.5, 0.1),
@@ -46,7 +46,7 @@ def test_tiny_plan_writes_a_report_with_every_section(reference):
 
 def test_plan_resumes_after_kill(reference, tmp_path):
     out = tmp_path / "killed"
-    code = (f"from lottery_np.reproduce import reproduce\nif __name__ == '__main__':\n"
+    code = (f"from lottery_np.paper.reproduce import reproduce\nif __name__ == '__main__':\n"
             f"    reproduce({str(out)!r}, jobs=2, overrides={TINY!r}, progress=False)\n")
     script = tmp_path / "run_plan.py"
     script.write_text(code)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from lottery_np import ResultsError
-from lottery_np.cli import main
-from lottery_np.experiments import ExperimentConfig, plan
-from lottery_np.runner import read_summary, run, write_outputs
+from lottery_np.paper.cli import main
+from lottery_np.paper.experiments import ExperimentConfig, plan
+from lottery_np.paper.runner import read_summary, run, write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["mnist", "iterative", "--iterations", "150", "--eval-every", "50", "--trials", "2", "--controls", "1",

@@ -2,9 +2,9 @@
 import pytest
 
 from lottery_np import ConfigError
-from lottery_np.cli import main
-from lottery_np.experiments import ExperimentConfig
-from lottery_np.sweeps import rounds_for, sweep_configs, ticket_size
+from lottery_np.paper.cli import main
+from lottery_np.paper.experiments import ExperimentConfig
+from lottery_np.paper.sweeps import rounds_for, sweep_configs, ticket_size
 
 
 def test_sweeps_vary_one_setting():

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from lottery_np import xor as X
-from lottery_np.cli import main
+from lottery_np.paper import xor as X
+from lottery_np.paper.cli import main
 from lottery_np.data import xor_data
 from lottery_np.pruning import prune_units, unit_scores
 

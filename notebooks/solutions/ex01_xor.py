@@ -5,7 +5,7 @@
 import numpy as np
 
 import lottery_np as lt
-from lottery_np import xor
+from lottery_np.paper import xor
 
 from _common import budget
 

@@ -5,7 +5,7 @@
 import numpy as np
 
 import lottery_np as lt
-from lottery_np import examine
+from lottery_np.paper import examine
 
 from _common import budget
 

@@ -16,7 +16,7 @@ reads them from an iterative experiment's results folder.
 """
 import numpy as np
 
-from .errors import ResultsError
+from ..errors import ResultsError
 
 LAYER_NAMES = ("first hidden", "second hidden", "output")
 HISTOGRAM_LEVELS = (100, 51.2, 16.8, 5.5)  # percent remaining, as in the paper's figure

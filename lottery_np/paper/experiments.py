@@ -25,14 +25,14 @@ import time
 
 import numpy as np
 
-from .data import load_mnist
-from .engine import supports as engine_supports, train_fused
-from .errors import ConfigError
-from .kernels import BACKENDS
-from .lottery import reinit_control, shuffle_control
-from .network import MLP, init_weights
-from .pruning import check_rate, full_masks, layer_rates, oneshot_rates, percent_remaining, prune_by_magnitude
-from .train import TrainConfig, train
+from ..data import load_mnist
+from ..engine import supports as engine_supports, train_fused
+from ..errors import ConfigError
+from ..kernels import BACKENDS
+from ..lottery import reinit_control, shuffle_control
+from ..network import MLP, init_weights
+from ..pruning import check_rate, full_masks, layer_rates, oneshot_rates, percent_remaining, prune_by_magnitude
+from ..train import TrainConfig, train
 
 TRAIN_BACKENDS = ("fused",) + BACKENDS  # "fused": engine.py; the others: train.py with those kernels
 KINDS = ("ticket", "reinit", "shuffle")

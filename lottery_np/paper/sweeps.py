@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 INIT_STDS = (0.025, 0.05, 0.1, 0.2, 0.4)
 HIDDEN_SIZES = ((100, 33), (200, 66), (300, 100), (500, 166), (700, 233))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ResultsError
+from ..errors import ResultsError
 from .experiments import FORMAT, ExperimentConfig, Unit, inputs_for, mnist_for, plan, run_unit, source
 
 SUMMARY_COLUMNS = ("experiment", "kind", "trial", "draw", "level", "percent_remaining",

@@ -45,10 +45,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import xor_data
-from .errors import ConfigError
-from .network import MLP, init_weights
-from .pruning import prune_units
+from ..data import xor_data
+from ..errors import ConfigError
+from ..network import MLP, init_weights
+from ..pruning import prune_units
 
 INIT_STD = 1.0
 LR = 0.1

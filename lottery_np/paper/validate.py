@@ -20,7 +20,7 @@ import os
 import re
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 MNIST_INPUTS, MNIST_CLASSES, MNIST_TRAINING_IMAGES = 784, 10, 60000
 DEMO_MIN_ITERATIONS = 10  # the demo evaluates every max(10, iterations / 40) iterations
@@ -223,7 +223,7 @@ def check_folder_to_write(name, path):
 
 def check_data_dir(data_dir):
     """MNIST can be read from, or fetched into, the data folder."""
-    from .data import CACHE_NAME, default_data_dir
+    from ..data import CACHE_NAME, default_data_dir
     if data_dir is not None:
         name, path = "--data-dir", Path(data_dir)
     else:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import claims as C
-from .errors import ConfigError
+from ..errors import ConfigError
 from .experiments import ExperimentConfig, plan
 from .runner import _atomic_write, read_summary, run, summary_rows, write_outputs
 from .sweeps import finish_sweep, sweep_configs
@@ -86,7 +86,7 @@ def all_folders(experiments, sweeps):
 
 def level_fractions(cfg, level):
     """Fraction of each layer's weights that a unit at ``level`` of ``cfg`` keeps."""
-    from .pruning import layer_rates, oneshot_rates
+    from ..pruning import layer_rates, oneshot_rates
     n = len(cfg.sizes) - 1
     if level == 0:
         return [1.0] * n
@@ -98,10 +98,10 @@ def level_fractions(cfg, level):
 def training_seconds(sizes, fractions, backend="fused", steps=200):
     """Measured (seconds per training step, seconds per evaluated example) on real MNIST for a
     network of ``sizes`` keeping ``fractions`` of each layer's weights (at random positions)."""
-    from . import engine
-    from .data import Dataset, load_mnist
-    from .network import MLP
-    from .train import TrainConfig, train
+    from .. import engine
+    from ..data import Dataset, load_mnist
+    from ..network import MLP
+    from ..train import TrainConfig, train
     d = load_mnist()
     tiny = Dataset(d.x_train, d.y_train, d.x_val[:60], d.y_val[:60], d.x_test[:60], d.y_test[:60])
     rng = np.random.default_rng(0)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import load_mnist
-from .lottery import oneshot_pruning, reinit_control
-from .network import MLP
-from .train import TrainConfig, train
+from ..data import load_mnist
+from ..lottery import oneshot_pruning, reinit_control
+from ..network import MLP
+from ..train import TrainConfig, train
 
 FRACTIONS = (0.55, 0.25, 0.10, 0.025)  # hidden-layer weights kept (SPEC levels)
 

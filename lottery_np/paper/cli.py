@@ -4,11 +4,11 @@ import contextlib
 import os
 import sys
 
-from .errors import ConfigError, LotteryError
+from ..errors import ConfigError, LotteryError
 from .experiments import TRAIN_BACKENDS
-from .kernels import BACKENDS
-from .network import INITS
-from .optim import RULES as OPTIMIZERS
+from ..kernels import BACKENDS
+from ..network import INITS
+from ..optim import RULES as OPTIMIZERS
 from . import validate
 
 
@@ -237,7 +237,7 @@ def run_reproduce_command(args):
 
 
 def run_demo_command(args):
-    from .data import load_mnist_raw
+    from ..data import load_mnist_raw
     from .demo import run_demo
     load_mnist_raw()  # fetched (or its cache checked) before the demo makes its folder
     run_demo(args.out, iterations=args.iterations, seed=args.seed, backend=args.backend)
@@ -258,7 +258,7 @@ def run_examine_command(args):
 
 
 def run_fetch_command(args):
-    from .data import default_data_dir, load_mnist
+    from ..data import default_data_dir, load_mnist
     d = load_mnist(args.data_dir)
     print(f"MNIST ready in {args.data_dir or default_data_dir()}: {d}")
 
