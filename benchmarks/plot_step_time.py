@@ -60,7 +60,8 @@ def main():
     ap.add_argument("json", nargs="?", default=str(DOCS / "step_time.json"),
                     help="step_time.py's JSON (its last line, or the file --save wrote; default docs/step_time.json)")
     ap.add_argument("--out", default=str(DOCS / "step_time.png"), help="the figure (default docs/step_time.png)")
-    ap.add_argument("--paths", nargs="+", default=["numpy", "auto", "fused"], choices=[p for p in STYLE if p not in ("torch", "floor")],
+    ap.add_argument("--paths", nargs="+", default=["numpy", "auto", "fused"],
+                    choices=[p for p in STYLE if p not in ("torch", "floor")],
                     metavar="PATH", help="paths of ours to draw (default: numpy auto fused)")
     args = ap.parse_args()
     lines = Path(args.json).read_text().strip().splitlines()

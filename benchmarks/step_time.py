@@ -233,7 +233,8 @@ def arithmetic(fractions):
                        "nonzero_inputs": [round(float(v), 4) for v in nonzero],
                        "forward_macs": round(forward_), "weight_grad_macs": round(wgrad), "input_grad_macs": round(igrad),
                        "needed_macs": round(forward_ + wgrad + igrad), "dense_macs": round(dense),
-                       "eval5k_needed_macs": round(eval_fwd), "eval5k_dense_macs": len(data.x_val) * sum(m.size for m in net.masks)}
+                       "eval5k_needed_macs": round(eval_fwd),
+                       "eval5k_dense_macs": len(data.x_val) * sum(m.size for m in net.masks)}
     return out
 
 
@@ -391,7 +392,8 @@ def main():
     gflops = {n: {k: 2 * arith[k]["needed_macs"] / (step[n][k] * 1e-3) / 1e9 for k in fr} for n in names}
 
     print("\nArithmetic each step needs (multiply-adds; batch of 60; only terms whose factors are all nonzero):")
-    print("| % left | per layer | nonzero inputs x, h1, h2 | forward | weight grad | input grad | needed | dense | needed / dense | floor ms |")
+    print("| % left | per layer | nonzero inputs x, h1, h2 | forward | weight grad | input grad | needed | dense "
+          "| needed / dense | floor ms |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for k in fr:
         a = arith[k]
@@ -402,7 +404,8 @@ def main():
               f" | {floor_ms[k]:.4f} |")
 
     print(f"\nEach path (% of peak: needed FLOPs / step time, against {peak_gflops:.1f} GFLOP/s):")
-    print("| path | % left | step ms | eval 5k ms | 50k training s (est.) | step / PyTorch | 50k / PyTorch | GFLOP/s | % of peak |")
+    print("| path | % left | step ms | eval 5k ms | 50k training s (est.) | step / PyTorch | 50k / PyTorch "
+          "| GFLOP/s | % of peak |")
     print("|---|---|---|---|---|---|---|---|---|")
     for n in names:
         for k in fr:
@@ -419,7 +422,8 @@ def main():
         print("|---|" + "---|" * len(head))
         for n in names + ["floor"]:
             row = floor_ms if n == "floor" else step[n]
-            cells = [f"{row[k]:.3f}" + (f" ({row[k] / step['torch'][k]:.2f}×)" if "torch" in step and n not in ("torch", "floor") else "")
+            vs_torch = "torch" in step and n not in ("torch", "floor")
+            cells = [f"{row[k]:.3f}" + (f" ({row[k] / step['torch'][k]:.2f}×)" if vs_torch else "")
                      for k in head]
             label = {"torch": "PyTorch (masked, dense)", "floor": "arithmetic floor (needed FLOPs ÷ peak)"}.get(n, n)
             print(f"| {label} | " + " | ".join(cells) + " |")
@@ -439,8 +443,10 @@ def main():
 
     out = {"fractions": args.fractions, "threads": args.threads, "repeat": args.repeat, "batch": BATCH,
            "step_ms": r(step, 4), "eval5k_ms": r(ev, 3), "train50k_s": r(est, 1), "train50k_estimated": True,
-           "step_vs_torch": r({n: {k: ratio(step[n][k], step["torch"][k]) for k in fr} for n in names}, 3) if "torch" in step else None,
-           "gflops": r(gflops, 3), "peak_fraction": r({n: {k: v / peak_gflops for k, v in g.items()} for n, g in gflops.items()}, 4),
+           "step_vs_torch": (r({n: {k: ratio(step[n][k], step["torch"][k]) for k in fr} for n in names}, 3)
+                             if "torch" in step else None),
+           "gflops": r(gflops, 3),
+           "peak_fraction": r({n: {k: v / peak_gflops for k, v in g.items()} for n, g in gflops.items()}, 4),
            "floor_ms": {k: round(v, 5) for k, v in floor_ms.items()}, "arithmetic": arith,
            "engine_layers": {k: res["fused"][k]["modes"] for k in fr} if "fused" in res else None,
            "peak": {k: (round(v, 2) if isinstance(v, float) else v) for k, v in pk.items()},

@@ -22,6 +22,7 @@ and the machinery that reproduces the paper with it, in ``lottery_np.paper``
 The algorithm never imports from ``paper``.
 """
 from .data import Dataset, load_mnist, xor_data
+from .engine import train_fused
 from .errors import ConfigError, DataError, LotteryError, MaskError, ResultsError, ShapeError
 from .gradcheck import numerical_gradient, rel_error
 from .kernels import BACKENDS

@@ -53,7 +53,8 @@ def check_masks(masks, weights):
             raise MaskError(f"mask {i} has shape {m.shape} but weight {i} has shape {w.shape}; a mask must match its weight")
         bad = (m != 0) & (m != 1)
         if bad.any():
-            raise MaskError(f"mask {i} holds values other than 0 and 1 (e.g. {m[bad].flat[0]!r}); a mask says only keep (1) or prune (0)")
+            raise MaskError(f"mask {i} holds values other than 0 and 1 (e.g. {m[bad].flat[0]!r}); "
+                            "a mask says only keep (1) or prune (0)")
         checked.append(m.astype(w.dtype))
     return checked
 
@@ -96,7 +97,8 @@ class MLP:
 
     def __init__(self, weights, biases, masks=None, loss="softmax_cross_entropy", backend="numpy"):
         if len(weights) == 0 or len(weights) != len(biases):
-            raise ShapeError(f"need one bias per weight and at least one layer; got {len(weights)} weights and {len(biases)} biases")
+            raise ShapeError(f"need one bias per weight and at least one layer; "
+                             f"got {len(weights)} weights and {len(biases)} biases")
         weights = [np.array(w) for w in weights]
         biases = [np.array(b) for b in biases]
         for i, (w, b) in enumerate(zip(weights, biases)):
@@ -105,7 +107,8 @@ class MLP:
             if i and w.shape[0] != weights[i - 1].shape[1]:
                 raise ShapeError(f"layer {i} takes {w.shape[0]} inputs but layer {i - 1} gives {weights[i - 1].shape[1]}")
             if w.dtype != weights[0].dtype or b.dtype != w.dtype:
-                raise ShapeError(f"layer {i}: all weights and biases must share one dtype (got {w.dtype}, {b.dtype}, first layer {weights[0].dtype})")
+                raise ShapeError(f"layer {i}: all weights and biases must share one dtype "
+                                 f"(got {w.dtype}, {b.dtype}, first layer {weights[0].dtype})")
         if loss not in LOSSES:
             raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
         if backend not in BACKENDS:
@@ -226,4 +229,5 @@ class MLP:
                    [d[f"m{i}"] for i in range(n)], loss=str(d["loss"]), backend=str(d["backend"]))
 
     def __repr__(self):
-        return f"MLP(sizes={self.sizes}, remaining={100 * self.fraction_remaining():.2f}%, loss={self.loss_name}, backend={self.backend})"
+        return (f"MLP(sizes={self.sizes}, remaining={100 * self.fraction_remaining():.2f}%, "
+                f"loss={self.loss_name}, backend={self.backend})")

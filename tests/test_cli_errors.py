@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lottery_np.paper import cli, data, demo, examine, reproduce, runner, sweeps, xor
+from lottery_np import data
+from lottery_np.paper import cli, demo, examine, reproduce, runner, sweeps, xor
 from lottery_np.errors import ConfigError
 from lottery_np.paper.experiments import ExperimentConfig, Unit
 from lottery_np.paper.runner import ResultsFolder

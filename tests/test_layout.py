@@ -28,4 +28,5 @@ def test_algorithm_modules_never_import_the_paper_half():
 
 def test_the_paper_half_is_a_package_of_its_own():
     assert (PACKAGE / "paper" / "__init__.py").exists()
-    assert {"runner.py", "experiments.py", "claims.py", "reproduce.py", "cli.py"} <= {p.name for p in (PACKAGE / "paper").glob("*.py")}
+    names = {p.name for p in (PACKAGE / "paper").glob("*.py")}
+    assert {"runner.py", "experiments.py", "claims.py", "reproduce.py", "cli.py"} <= names

@@ -87,4 +87,4 @@ def test_full_plan_is_the_papers_scale_and_estimated_longer():
     main_full = dict(full)["mnist-oneshot"]
     assert (main_full.trials, main_full.controls, main_full.iterations) == (5, 3, 50000)
     assert len(plan(main_full)) == 5 * (1 + 9 * (1 + 2 * 3))  # trials × (unpruned + levels × (ticket + 3+3 controls))
-    assert estimate_seconds(full, 2) > 20 * estimate_seconds(quick, 2) > 0
+    assert estimate_seconds(full, 2, steps=20) > 20 * estimate_seconds(quick, 2, steps=20) > 0

@@ -20,7 +20,7 @@ unit gives the same result whenever and wherever it runs. That is what lets the
 runner (``runner.py``) run units in parallel, resume after an interruption, or
 send them to a cluster, without changing a single number.
 """
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 import time
 
 import numpy as np

@@ -95,6 +95,9 @@ def level_fractions(cfg, level):
     return [1 - r for r in oneshot_rates(cfg.fractions[level - 1], n)]
 
 
+_MEASURE_DATA = {}
+
+
 def training_seconds(sizes, fractions, backend="fused", steps=200):
     """Measured (seconds per training step, seconds per evaluated example) on real MNIST for a
     network of ``sizes`` keeping ``fractions`` of each layer's weights (at random positions)."""
@@ -102,7 +105,9 @@ def training_seconds(sizes, fractions, backend="fused", steps=200):
     from ..data import Dataset, load_mnist
     from ..network import MLP
     from ..train import TrainConfig, train
-    d = load_mnist()
+    if "mnist" not in _MEASURE_DATA:  # once per worker process, not once per density
+        _MEASURE_DATA["mnist"] = load_mnist()
+    d = _MEASURE_DATA["mnist"]
     tiny = Dataset(d.x_train, d.y_train, d.x_val[:60], d.y_val[:60], d.x_test[:60], d.y_test[:60])
     rng = np.random.default_rng(0)
     net = MLP.initialize(sizes, seed=0, backend="auto" if backend == "fused" else backend)
@@ -125,26 +130,32 @@ def training_seconds(sizes, fractions, backend="fused", steps=200):
     return step, (time.perf_counter() - t) / len(x)
 
 
+GRID = 1.2  # densities are measured on a log grid of this ratio: within ±10% of each level's
+
+
 def _grid_key(sizes, fractions):
-    return tuple(sizes), tuple(round(float(f), 3) for f in fractions)
+    snapped = [min(1.0, GRID ** round(np.log(f) / np.log(GRID))) if f > 0 else 0.0 for f in fractions]
+    return tuple(sizes), tuple(round(f, 5) for f in snapped)
 
 
-def estimate_seconds(folders, jobs, backend="fused"):
+def estimate_seconds(folders, jobs, backend="fused", steps=200):
     """Wall-clock estimate of training every unit of ``folders`` on this machine with ``jobs`` workers.
 
     Step and evaluation times are measured at each level's density (the engine's cost follows the
     weights that are left), in ``jobs`` single-threaded worker processes at once, like the real
-    ones, so that the estimate includes what the workers cost each other."""
+    ones, so that the estimate includes what the workers cost each other. ``steps`` per measurement:
+    fewer is quicker and noisier."""
     from .runner import local_executor
     needed = {}
     for _, cfg in folders:
         for level in range(cfg.n_levels):
             fr = level_fractions(cfg, level)
-            needed[_grid_key(cfg.sizes, fr)] = (cfg.sizes, fr)
+            key = _grid_key(cfg.sizes, fr)
+            needed[key] = (cfg.sizes, list(key[1]))  # measured at the grid density
     keys = sorted(needed)
     with local_executor(jobs) as pool:
         results = list(pool.map(training_seconds, [needed[k][0] for k in keys], [needed[k][1] for k in keys],
-                                [backend] * len(keys)))
+                                [backend] * len(keys), [steps] * len(keys)))
     measured = dict(zip(keys, results))
     total = 0.0
     for _, cfg in folders:
@@ -250,7 +261,7 @@ PAPER_SCALE_REPORT = "docs/paper-scale/REPORT.md"  # the committed report of a -
 def _paper_scale_link(out):
     """A link to the committed paper-scale report: relative to ``out`` when the report is written
     inside this checkout (e.g. ``results/reproduce-quick``), else the path in the repository."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # the checkout: lottery_np/paper/reproduce.py -> ../../..
     text = f"`{PAPER_SCALE_REPORT}`"
     try:
         Path(out).resolve().relative_to(root)

@@ -54,7 +54,8 @@ def sweep_configs(name, base, values=None):
 
 
 SWEEPS = ("init-std", "size", "rate", "reset", "late-reset")
-LABELS = {"init-std": "init std {}", "size": "{}", "rate": "pruning rate {}", "reset": "{}", "late-reset": "reset to iteration {}"}
+LABELS = {"init-std": "init std {}", "size": "{}", "rate": "pruning rate {}", "reset": "{}",
+          "late-reset": "reset to iteration {}"}
 
 
 def ticket_size(rows):

@@ -26,7 +26,8 @@ def gradcheck_pruned_network(seed=0):
     net = lt.MLP.initialize((5, 7, 4, 3), seed=seed, std=0.5, dtype=np.float64)
     net.set_masks([(rng.random(w.shape) < 0.5).astype(np.float64) for w in net.weights])
     x, y = rng.standard_normal((6, 5)), rng.integers(0, 3, size=6)
-    loss = lambda: net.loss_and_grads(x, y)[0]
+    def loss():
+        return net.loss_and_grads(x, y)[0]
     _, grads = net.loss_and_grads(x, y)
     errors, pruned_exactly_zero = [], True
     for i, (dw, db) in enumerate(grads):

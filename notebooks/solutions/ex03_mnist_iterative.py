@@ -2,7 +2,6 @@
 
     python notebooks/solutions/ex03_mnist_iterative.py    (LOTTERY_NP_QUICK=1 for a tiny budget)
 """
-import numpy as np
 
 import lottery_np as lt
 

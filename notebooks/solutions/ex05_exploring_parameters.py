@@ -25,12 +25,14 @@ def late_reset_ticket(data, fraction=0.1, k=500, iterations=3000, seed=0):
         raise ValueError(f"k must be a multiple of 10 between 0 and {iterations}; got {k}")
     net = lt.MLP.initialize((784, 300, 100, 10), seed=seed)
     snapshot = {0: net.copy()}
-    keep_k = lambda it, history: snapshot.setdefault(it, net.copy()) if it == k else None
+    def keep_k(it, history):
+        return snapshot.setdefault(it, net.copy()) if it == k else None
     lt.train(net, data, lt.TrainConfig(iterations=iterations, eval_every=10), seed=seed, callback=keep_k)
     masks = lt.prune_by_magnitude(net.weights, net.masks, lt.oneshot_rates(fraction, 3))
     ticket = lt.reset(snapshot[k], masks)
     start = ticket.copy()
-    history = lt.train(ticket, data, lt.TrainConfig(iterations=iterations, eval_every=max(iterations // 10, min(iterations, 100))), seed=seed)
+    every = max(iterations // 10, min(iterations, 100))
+    history = lt.train(ticket, data, lt.TrainConfig(iterations=iterations, eval_every=every), seed=seed)
     return snapshot[k], start, history
 
 
