@@ -307,7 +307,7 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         f"{100 * cfg.rate:g}% (output {50 * cfg.rate:g}%). Every setting is in each folder's `config.json`.", "",
         "Verdicts: ✅ reproduced · 🟡 partly · ❌ not · ⚪ undecided (the run cannot tell: networks still "
         "improving at the end of training, a difference within the spread between trials, or one trial and no "
-        "spread). Each rule is in `lottery_np/claims.py`.", "",
+        "spread). Each rule is in `lottery_np/paper/claims.py`.", "",
     ]
     lines += xor_markdown(xor_result)
     lines += ["## §3 One-shot pruning", "", C.markdown(claims[:3]), "",
@@ -391,7 +391,7 @@ def xor_markdown(result):
     s = result["settings"]
     return ["## §2 XOR", "", C.markdown(claims), "",
             f"{s['trials']} trials per configuration; init N(0, {s['init_std']}²), lr {s['lr']}, zero loss = loss < "
-            f"{s['zero_loss_threshold']}, {s['iterations']} iterations (constants fixed once in `lottery_np/xor.py`).",
+            f"{s['zero_loss_threshold']}, {s['iterations']} iterations (constants fixed once in `lottery_np/paper/xor.py`).",
             "", tables_markdown(result), ""]
 
 
