@@ -260,8 +260,9 @@ nonzeros once per data set saves scanning every pixel of every minibatch."""
 _SPARSE_ROWS = {}
 
 
-def sparse_rows(x):
-    """``SparseRows`` of x: (N, D), computed once per array (kept while x is the one in use)."""
+def sparse_rows(x, keep=True):
+    """``SparseRows`` of x: (N, D), computed once per array (kept while x is the one in use;
+    ``keep=False`` computes it without touching what is kept)."""
     cached = _SPARSE_ROWS.get(id(x))
     if cached is not None and cached[0] is x:
         return cached[1]
@@ -269,6 +270,8 @@ def sparse_rows(x):
     indptr = np.zeros(len(x) + 1, dtype=np.int64)
     np.cumsum(nonzero.sum(axis=1), out=indptr[1:])
     rows = SparseRows(indptr, np.nonzero(nonzero)[1].astype(np.int64), np.ascontiguousarray(x[nonzero]))
+    if not keep:
+        return rows
     if len(_SPARSE_ROWS) >= 3:  # train, validation and test of one data set
         _SPARSE_ROWS.clear()
     _SPARSE_ROWS[id(x)] = (x, rows)

@@ -125,3 +125,19 @@ def test_unsupported_settings_are_named():
     net = MLP.initialize((4, 3, 2), seed=0)
     ok, why = engine.supports(net, TrainConfig(optimizer="adam"))
     assert not ok and "adam" in why
+
+
+def test_sparse_rows_lists_each_example_nonzeros_and_keep_false_leaves_the_cache_alone():
+    rng = np.random.default_rng(0)
+    x = rng.random((7, 9)) * (rng.random((7, 9)) < 0.3)
+    rows = engine.sparse_rows(x)
+    for e in range(len(x)):
+        span = slice(rows.indptr[e], rows.indptr[e + 1])
+        dense = np.zeros(x.shape[1])
+        dense[rows.index[span]] = rows.value[span]
+        np.testing.assert_array_equal(dense, x[e])
+    assert engine.sparse_rows(x) is rows  # kept: the same object again
+    kept = dict(engine._SPARSE_ROWS)
+    other = x[:3].copy()
+    fresh = engine.sparse_rows(other, keep=False)
+    assert engine._SPARSE_ROWS == kept and fresh.indptr[-1] == np.count_nonzero(other)
