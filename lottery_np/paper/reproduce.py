@@ -259,7 +259,7 @@ def run_examine_section(out):
 # ----------------------------------------------------------------------------
 
 
-PAPER_SCALE_REPORT = "docs/paper-scale/REPORT.md"  # the committed report of a --full run, from the checkout's top
+PAPER_SCALE_REPORT = "docs/paper-scale/REPORT.md"  # the committed report of a --standard run, from the checkout's top
 
 
 def _paper_scale_link(out):
@@ -294,8 +294,8 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
          f"{cfg.iterations:,} iterations per training instead of 50,000, {cfg.trials} ticket(s) instead of 5, "
          f"{cfg.controls} draw(s) of each control instead of 3, smaller sweeps. Shapes are visible; numbers are "
          "not the paper's scale, and a claim the run cannot decide is marked undecided. "
-         "`lottery-np reproduce --full` runs the paper's scale; its report is committed in this repository "
-         f"at {_paper_scale_link(out)}.") if quick else
+         "A run at the paper's training settings (`lottery-np reproduce --standard`) is committed in this "
+         f"repository at {_paper_scale_link(out)}.") if quick else
         ("> **The standard plan** (`lottery-np reproduce --standard`): the paper's training — "
          f"{cfg.iterations:,} iterations, validation every {cfg.eval_every}, every one-shot level and all "
          f"{cfg.rounds} rounds — with {cfg.trials} tickets instead of 5 and {cfg.controls} draw(s) of each control "
