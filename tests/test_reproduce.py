@@ -19,6 +19,11 @@ TINY = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=1, con
                     "late-reset": (0, 20)})
 
 
+# Resuming and the Dask executor are checked on the main experiments alone: the sweeps go through the
+# same runner, and the whole plan runs once, in `reference`.
+TINY_MAIN = {**TINY, "sweeps": False}
+
+
 def summaries(out):
     return {p.relative_to(out): p.read_text() for p in sorted(Path(out).rglob("summary.csv"))}
 
@@ -47,13 +52,13 @@ def test_tiny_plan_writes_a_report_with_every_section(reference):
 def test_plan_resumes_after_kill(reference, tmp_path):
     out = tmp_path / "killed"
     code = (f"from lottery_np.paper.reproduce import reproduce\nif __name__ == '__main__':\n"
-            f"    reproduce({str(out)!r}, jobs=2, overrides={TINY!r}, progress=False)\n")
+            f"    reproduce({str(out)!r}, jobs=2, overrides={TINY_MAIN!r}, progress=False)\n")
     script = tmp_path / "run_plan.py"
     script.write_text(code)
     proc = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 300
-    while len(list(out.rglob("units/*.npz"))) < 12:
+    while len(list(out.rglob("units/*.npz"))) < 6:
         assert proc.poll() is None, proc.stderr.read().decode()
         assert time.time() < deadline
         time.sleep(0.05)
@@ -63,7 +68,8 @@ def test_plan_resumes_after_kill(reference, tmp_path):
     assert not (out / "REPORT.md").exists()
     subprocess.run([sys.executable, str(script)], cwd=ROOT, check=True, capture_output=True)
     assert all(p.stat().st_mtime_ns == t for p, t in done_before.items())  # nothing redone
-    assert summaries(out) == summaries(reference)
+    assert summaries(out) == {k: v for k, v in summaries(reference).items() if k in summaries(out)}
+    assert len(summaries(out)) == 2
     assert (out / "REPORT.md").exists()
 
 
@@ -71,9 +77,10 @@ def test_plan_on_a_dask_cluster_gives_the_same_results(reference, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        reproduce(tmp_path, jobs=2, executor=client.get_executor(pure=False), overrides=TINY, progress=False,
+        reproduce(tmp_path, jobs=2, executor=client.get_executor(pure=False), overrides=TINY_MAIN, progress=False,
                   log=lambda *a: None)
-    assert summaries(tmp_path) == summaries(reference)
+    assert len(summaries(tmp_path)) == 2
+    assert summaries(tmp_path) == {k: v for k, v in summaries(reference).items() if k in summaries(tmp_path)}
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
@@ -87,4 +94,6 @@ def test_full_plan_is_the_papers_scale_and_estimated_longer():
     main_full = dict(full)["mnist-oneshot"]
     assert (main_full.trials, main_full.controls, main_full.iterations) == (5, 3, 50000)
     assert len(plan(main_full)) == 5 * (1 + 9 * (1 + 2 * 3))  # trials × (unpruned + levels × (ticket + 3+3 controls))
-    assert estimate_seconds(full, 2, steps=20) > 20 * estimate_seconds(quick, 2, steps=20) > 0
+    # The main experiments only: the sweeps' many network sizes would each need a measurement.
+    main_of = lambda folders: [(f, c) for f, c in folders if f.startswith("mnist-")]  # noqa: E731
+    assert estimate_seconds(main_of(full), 2, steps=20) > 20 * estimate_seconds(main_of(quick), 2, steps=20) > 0

@@ -34,7 +34,7 @@ PLANS = {
         sweep_trials=1, sweep_rounds=8, sweep_fractions=(0.55, 0.25, 0.10, 0.05),
         values={"init-std": (0.025, 0.1, 0.4), "size": ((100, 33), (300, 100)),
                 "rate": (0.2, 0.5, 0.7), "late-reset": (0, 100, 500)},
-        xor_trials=1000),
+        sweeps=True, xor_trials=1000),
     # The paper's training (50,000 iterations, validation every 100, every one-shot level, all 18
     # rounds) for sections 2-5, with 2 tickets and 1 draw of each control so that spreads exist.
     # Sized by the estimate to about 2 hours on 2 cores: at 50,000 iterations the section 6 sweeps
@@ -49,7 +49,7 @@ PLANS = {
         iterations=50000, eval_every=100, trials=5, controls=3,
         fractions=ExperimentConfig().fractions, rounds=18,
         sweep_trials=5, sweep_rounds=18, sweep_fractions=ExperimentConfig().fractions,
-        values={}, xor_trials=1000),
+        values={}, sweeps=True, xor_trials=1000),
 }
 SWEEP_ORDER = ("init-std", "size", "rate", "reset", "late-reset")
 
@@ -76,7 +76,7 @@ def make_plan(mode, seed=0, backend="fused", overrides=None):
     base = main.replace(experiment="iterative", trials=p["sweep_trials"], controls=0, rounds=p["sweep_rounds"],
                         fractions=p["sweep_fractions"], record_test_curve=False)
     sweeps = {name: sweep_configs(name, base, p["values"].get(name)) for name in SWEEP_ORDER
-              if p.get("sweeps", True)}
+              if p["sweeps"]}
     return experiments, sweeps
 
 
