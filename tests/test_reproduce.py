@@ -97,3 +97,18 @@ def test_full_plan_is_the_papers_scale_and_estimated_longer():
     # The main experiments only: the sweeps' many network sizes would each need a measurement.
     main_of = lambda folders: [(f, c) for f, c in folders if f.startswith("mnist-")]  # noqa: E731
     assert estimate_seconds(main_of(full), 2, steps=20) > 20 * estimate_seconds(main_of(quick), 2, steps=20) > 0
+
+
+def test_sweeps_run_into_a_plan_folder_are_found_only_when_finished_with_its_settings(reference, tmp_path):
+    from lottery_np.paper.reproduce import SWEEP_ORDER, sweeps_in_folder
+    experiments, sweeps = make_plan("quick", overrides=TINY)
+    main_cfg = experiments[0][1]
+    found = sweeps_in_folder(reference, main_cfg)
+    assert list(found) == list(SWEEP_ORDER)
+    assert [v for v, _ in found["reset"]] == sorted(v for v, _ in sweeps["reset"])
+    assert sweeps_in_folder(reference, main_cfg.replace(iterations=80)) == {}  # other training settings
+    import shutil
+    partial = tmp_path / "partial"
+    shutil.copytree(reference / "sweep-reset", partial / "sweep-reset")
+    next(iter((partial / "sweep-reset").glob("*/units/*.npz"))).unlink()  # one training missing
+    assert sweeps_in_folder(partial, main_cfg) == {}

@@ -200,6 +200,8 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
              for name, variants in sweeps.items()}
     for name, variants in sweeps.items():
         finish_sweep(name, out / f"sweep-{name}", named[name])
+    if not plan_settings(mode, overrides)["sweeps"]:
+        named = sweeps_in_folder(out, experiments[0][1])
     from .runner import plot_folders
     plot_folders([out / "mnist-oneshot", out / "mnist-iterative"], out)
 
@@ -218,6 +220,24 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
     path = out / "REPORT.md"
     _atomic_write(path, text.encode())
     return path
+
+
+def sweeps_in_folder(out, main):
+    """For a plan without sweeps: the sweeps that `lottery-np sweep NAME --out OUT/sweep-NAME` ran into
+    ``out`` with the plan's training settings (iterations, validation interval, network), as
+    ``{name: [(variant, rows)]}``, so that its report judges them too. Unfinished ones are left out."""
+    from .runner import open_existing
+    named = {}
+    for name in SWEEP_ORDER:
+        folder = out / f"sweep-{name}"
+        variants = sorted(p for p in folder.glob("*") if (p / "config.json").is_file()) if folder.is_dir() else []
+        opened = [(p.name, open_existing(p)) for p in variants]
+        same = all((f.config.iterations, f.config.eval_every, f.config.seed) == (main.iterations, main.eval_every, main.seed)
+                   for _, f in opened)
+        finished = all(f.done(u) for _, f in opened for u in plan(f.config))
+        if opened and same and finished:
+            named[name] = [(v, summary_rows(f.records())) for v, f in opened]
+    return named
 
 
 def _records(path, cfg):
@@ -283,8 +303,8 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
               C.controls_worse(one, "shuffle", "3", budget), C.iterative_vs_oneshot(it, one, budget),
               C.iterative_convergence(it, one, budget), C.controls_drop_earlier(it, budget),
               C.controls_worse(it, "reinit", "4", budget), C.controls_worse(it, "shuffle", "4", budget)]
-    claims6 = (C.init_std_claims(named["init-std"], budget) + C.size_claim(named["size"], budget)
-               + C.rate_claim(named["rate"], budget) + C.reset_claim(named["reset"], budget)) if named else []
+    rules6 = {"init-std": C.init_std_claims, "size": C.size_claim, "rate": C.rate_claim, "reset": C.reset_claim}
+    claims6 = [c for name in SWEEP_ORDER if name in named and name in rules6 for c in rules6[name](named[name], budget)]
     import numba
     versions = f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}"
     quick = mode == "quick"
@@ -300,7 +320,9 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
          f"{cfg.iterations:,} iterations, validation every {cfg.eval_every}, every one-shot level and all "
          f"{cfg.rounds} rounds — with {cfg.trials} tickets instead of 5 and {cfg.controls} draw(s) of each control "
          "instead of 3. The section 6 sweeps are not part of this plan (at 50,000 iterations they would double "
-         "its time); `lottery-np sweep` runs each of them.") if mode == "standard" else
+         "its time); `lottery-np sweep` runs each of them"
+         + (f", and those run into this folder are judged here: {', '.join(named)}." if named else "."))
+        if mode == "standard" else
         "> The full version: the paper's scale.", "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}; {versions}. "
         f"Jobs: {jobs}. Wall time: {_duration(wall['seconds'])} over {wall['invocations']} invocation(s) "
@@ -323,9 +345,13 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
               "![one-shot vs iterative](oneshot_vs_iterative.png)", "",
               (out / "mnist-iterative" / "summary.md").read_text().split("\n\n", 2)[2].split("\n\n![")[0], ""]
     lines += examine_markdown(examine_result)
-    lines += ["## §6 Exploring parameters", "", C.markdown(claims6) if claims6 else
-              "Not part of this plan, so its claims are not judged here; `lottery-np sweep init-std|size|rate|reset` "
-              "runs each sweep at the paper's training settings.", ""]
+    missing = [name for name in rules6 if name not in named]
+    lines += ["## §6 Exploring parameters", ""]
+    if claims6:
+        lines += [C.markdown(claims6), ""]
+    if missing:
+        lines += [f"Not run for this report, so not judged here: {', '.join(missing)}. `lottery-np sweep NAME` runs "
+                  "each sweep at the paper's training settings.", ""]
     for name in named:
         lines += [f"### Sweep: {name}", "", f"![{name}](sweep-{name}/sweep.png)", ""]
     late = named.get("late-reset", [])
