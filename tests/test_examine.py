@@ -59,3 +59,12 @@ def test_real_iterative_folder(tmp_path):
     assert (tmp_path / "ex" / "initial_values.png").exists() and "first hidden" in (tmp_path / "ex" / "summary.md").read_text()
     with pytest.raises(ResultsError, match="trial 3"):
         load_iterative_tickets(out, trial=3)
+
+
+def test_summary_table_has_as_many_cells_in_every_row_as_in_its_header():
+    import re
+    from lottery_np.paper.examine import summary_markdown
+    w0, masks = hand_ticket()
+    lines = summary_markdown(ticket_summary(w0, [masks], [50.0], std=0.1)).strip().splitlines()
+    cells = [len(re.split(r"(?<!\\)\|", line)) for line in lines if line.startswith("|")]
+    assert len(cells) >= 3 and len(set(cells)) == 1, cells

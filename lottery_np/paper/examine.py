@@ -94,7 +94,7 @@ def ticket_summary(weights0, masks_by_level, percents, std):
 
 
 def summary_markdown(rows):
-    lines = ["| level | % of all weights | layer | survivors | % of layer | share of survivors with |w0| > 2σ | "
+    lines = ["| level | % of all weights | layer | survivors | % of layer | share of survivors with \\|w0\\| > 2σ | "
              "units with no input left |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['level']} | {r['percent_remaining']:.1f} | {r['layer']} | {r['survivors']:,} | "

@@ -466,8 +466,7 @@ def examine_markdown(result):
                 "reproduced" if few_gone else "partly", "Fewer than half of each hidden layer's units lost every input."
                 if few_gone else "Half or more of a hidden layer's units lost every input."),
     ]
-    # The table's header says |w0|, whose bars would split it into extra columns: escape them here.
-    table = summary_markdown(rows).replace("|w0|", C.cell("|w0|"))
+    table = summary_markdown(rows)
     return ["## §5 Examining winning tickets (ticket 0 of the iterative experiment)", "", C.markdown(claims), "",
             "![initial values](examine/initial_values.png)", "", "![connections](examine/connections.png)", "",
             table, ""]
