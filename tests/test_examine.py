@@ -68,3 +68,11 @@ def test_summary_table_has_as_many_cells_in_every_row_as_in_its_header():
     lines = summary_markdown(ticket_summary(w0, [masks], [50.0], std=0.1)).strip().splitlines()
     cells = [len(re.split(r"(?<!\\)\|", line)) for line in lines if line.startswith("|")]
     assert len(cells) >= 3 and len(set(cells)) == 1, cells
+
+
+def test_examining_a_folder_that_is_not_results_writes_nothing(tmp_path):
+    from lottery_np import ResultsError
+    from lottery_np.paper.examine import examine_folder
+    with pytest.raises(ResultsError):
+        examine_folder(tmp_path / "missing", tmp_path / "out")
+    assert not (tmp_path / "out").exists()

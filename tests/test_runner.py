@@ -118,3 +118,11 @@ def test_diverging_configuration_is_recorded_and_completes(tmp_path):
     rows = read_summary(tmp_path)
     assert len(rows) == len(plan(config)) and any(r["diverged"] for r in rows)
     assert (tmp_path / "convergence_accuracy.png").exists() and "diverged" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_refused_folder_leaves_the_other_folders_of_the_run_unwritten(tmp_path):
+    cfg = ExperimentConfig(sizes=(784, 20, 10), iterations=20, eval_every=10, trials=1, controls=0, fractions=(0.5,))
+    run([(tmp_path / "b", cfg.replace(iterations=30))], progress=False)  # b holds other settings
+    with pytest.raises(ResultsError, match="different configuration"):
+        run([(tmp_path / "a", cfg), (tmp_path / "b", cfg)], progress=False)
+    assert not (tmp_path / "a").exists()

@@ -22,11 +22,11 @@ FRACTIONS = (0.55, 0.25, 0.10, 0.025)  # hidden-layer weights kept (SPEC levels)
 
 def run_demo(out, iterations=2000, seed=0, backend="numpy", fractions=FRACTIONS, log=print):
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     data = load_mnist()
     config = TrainConfig(iterations=iterations, eval_every=max(10, iterations // 40), record_test_curve=True)
     theta0 = MLP.initialize((784, 300, 100, 10), seed=seed, std=0.1, backend=backend)
+    out.mkdir(parents=True, exist_ok=True)  # once the data and the settings are known to be good
     log(f"training LeNet-300-100 for {iterations} iterations, then {len(fractions)} one-shot tickets + controls")
     levels = oneshot_pruning(theta0, data, config, fractions, seed=seed)
     rows = []

@@ -151,8 +151,8 @@ def examine_folder(results_dir, out, trial=0):
     from pathlib import Path
     from .runner import _atomic_write
     out = Path(out)
+    weights0, masks, percents, std = load_iterative_tickets(results_dir, trial)  # raises before anything is written
     out.mkdir(parents=True, exist_ok=True)
-    weights0, masks, percents, std = load_iterative_tickets(results_dir, trial)
     plot_initial_values(weights0, masks, percents, std, path=out / "initial_values.png")
     plot_connections(masks, percents, path=out / "connections.png")
     idx = sorted(set(nearest_levels(percents, HISTOGRAM_LEVELS + CONNECTION_LEVELS)))

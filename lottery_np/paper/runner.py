@@ -207,9 +207,11 @@ def run(experiments, jobs=1, executor=None, data_dir=None, progress=True, on_fin
     on_finish : optional ``f(folder)`` called when one experiment has all its units.
     Returns the ResultsFolders. Finished units are on disk whatever happens.
     """
-    folders = [ResultsFolder(path, config).open() for path, config in experiments]
-    for f in folders:  # fail early, before any worker starts, if MNIST is missing or broken
+    # Nothing is written before everything is known to be good: every folder checked, MNIST loaded.
+    folders = [ResultsFolder(path, config).open(create=False) for path, config in experiments]
+    for f in folders:
         mnist_for(f.config, data_dir)
+    folders = [f.open() for f in folders]
     todo = [(i, u) for i, f in enumerate(folders) for u in plan(f.config) if not f.done(u)]
     total = sum(len(plan(f.config)) for f in folders)
     records = [f.records() for f in folders]
@@ -296,10 +298,11 @@ def plot_folders(paths, out=None):
     """Redraw each folder's figures and table; compare one-shot and iterative tickets if both are given."""
     from . import plots
     folders = [open_existing(p) for p in paths]
-    lines = []
-    for f in folders:
+    for f in folders:  # every folder checked before any is written to
         if not f.records():
             raise ResultsError(f"{f.path} has no finished trainings yet")
+    lines = []
+    for f in folders:
         write_outputs(f)
         lines.append(f"{f.path}: summary.md, convergence_accuracy.png, training_curves.png")
     kinds = {f.config.experiment: f for f in folders}
