@@ -121,12 +121,9 @@ def fused(masks, data, repeat):
     net = lt.MLP.initialize(SIZES, seed=0)
     net.set_masks(masks)
     layers = engine.pack(net)
-    x_train, y_train = net.check_input(data.x_train, data.y_train)
-    x_val, y_val = net.check_input(data.x_val, data.y_val)
-    x_train, x_val = engine.sparse_rows(x_train), engine.sparse_rows(x_val)  # once per data set, as in training
-    y_train, y_val = (np.ascontiguousarray(a, dtype=np.int64) for a in (y_train, y_val))
-    step_buf = engine.buffers(net.sizes, BATCH, net.dtype)
-    eval_buf = engine.buffers(net.sizes, engine.EVAL_BLOCK, net.dtype)
+    d = engine.prepare(data, net.dtype)  # once per data set, as in training
+    step_buf = engine.buffers(net.sizes, BATCH, net.dtype, layers.modes)
+    evaluate = engine.Evaluator(layers, net.sizes, net.dtype, d.val, d.y_val)
     lr, losses = net.dtype.type(LR), np.zeros(CHUNK, dtype=np.float64)
     n_chunks = max(5, repeat // 10)
     order = batches(len(data.x_train), BATCH, np.random.default_rng(0))
@@ -134,13 +131,13 @@ def fused(masks, data, repeat):
     i = [0]
 
     def chunk():
-        done = engine.sgd_steps(layers, step_buf, x_train, y_train, chunks[i[0] % len(chunks)], lr, losses)
+        done = engine.sgd_steps(layers, step_buf, d.train, d.y_train, chunks[i[0] % len(chunks)], lr, losses)
         i[0] += 1
         if done != CHUNK:
             raise RuntimeError(f"the engine stopped after {done} of {CHUNK} steps (loss not finite)")
 
     step_ms = median_ms(chunk, n_chunks) / CHUNK
-    eval_ms = median_ms(lambda: engine.evaluate_blocks(layers, eval_buf, x_val, y_val), eval_repeat(repeat))
+    eval_ms = median_ms(evaluate, eval_repeat(repeat))
     return step_ms, eval_ms, {"modes": "".join("RC"[m] for m in layers.modes)}
 
 

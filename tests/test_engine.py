@@ -1,4 +1,8 @@
-"""The fused engine (engine.py) against the readable path it mirrors (network.py + train.py)."""
+"""The fused engine (lottery_np/engine/) against the readable path it mirrors (network.py + train.py)."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -34,26 +38,51 @@ CASES = [  # sizes, per-layer densities, batch
 ]
 
 
+R, C = engine.ROWS, engine.COLS
+PATHS = {  # every way of assigning the two paths to a first layer and the layers above it
+    "all ROWS": lambda n: [R] * n,
+    "all COLS": lambda n: [C] * n,
+    "COLS first, ROWS above": lambda n: [C] + [R] * (n - 1),
+    "ROWS first, then alternating": lambda n: [R if i % 2 == 0 else C for i in range(n)],
+}
+
+
+def test_the_cases_run_every_kernel_variant():
+    """Every kernel of engine.KERNELS serves a (layer, path) that some case of PATHS x CASES uses."""
+    used = set()
+    for assign in PATHS.values():
+        for sizes, _, _ in CASES:
+            modes = assign(len(sizes) - 1)
+            used |= {("first" if i == 0 else "hidden", "ROWS" if m == R else "COLS") for i, m in enumerate(modes)}
+    for name, (serves, _, _) in engine.KERNELS.items():
+        layer, path = serves.split(", ")
+        wanted = {(k, path) for k in (("first", "hidden") if layer == "any" else (layer,))}
+        assert wanted <= used, f"{name} ({serves}) is not run by any case"
+
+
+def two_copies(sizes, densities, batch, dtype=np.float64):
+    ref = random_net(sizes, densities, seed=batch, dtype=dtype)
+    fast = ref.copy()
+    fast.weights = [w.copy() for w in ref.weights]
+    fast.biases = [b.copy() for b in ref.biases]
+    return ref, fast
+
+
 @pytest.mark.parametrize("sizes,densities,batch", CASES)
-@pytest.mark.parametrize("modes", ["rows", "cols", "mixed"])
-def test_one_fused_step_equals_the_readable_step_float64(sizes, densities, batch, modes):
+@pytest.mark.parametrize("paths", list(PATHS))
+def test_one_fused_step_equals_the_readable_step_float64(sizes, densities, batch, paths):
     rng = np.random.default_rng(len(sizes) + batch)
     x = sparse_inputs(rng, 50, sizes[0], np.float64)
     y = rng.integers(0, sizes[-1], 50)
     idx = rng.choice(50, batch, replace=False)
-    ref = random_net(sizes, densities, seed=batch, dtype=np.float64)
-    fast = ref.copy()
-    fast.weights = [w.copy() for w in ref.weights]
-    fast.biases = [b.copy() for b in ref.biases]
-    n = len(densities)
-    forced = {"rows": [engine.ROWS] * n, "cols": [engine.COLS] * n,
-              "mixed": [engine.ROWS if i % 2 else engine.COLS for i in range(n)]}[modes]
+    ref, fast = two_copies(sizes, densities, batch)
+    forced = PATHS[paths](len(densities))
 
     loss, grads = ref.loss_and_grads(x[idx], y[idx])
     Optimizer("sgd", lr=0.1).step(ref, grads)
 
     layers = engine.pack(fast, forced)
-    buf = engine.buffers(fast.sizes, batch, np.float64)
+    buf = engine.buffers(fast.sizes, batch, np.float64, layers.modes)
     losses = np.zeros(1)
     assert engine.sgd_steps(layers, buf, engine.sparse_rows(x), y.astype(np.int64), idx[None, :], np.float64(0.1), losses) == 1
     assert abs(losses[0] - loss) < 1e-10
@@ -61,6 +90,21 @@ def test_one_fused_step_equals_the_readable_step_float64(sizes, densities, batch
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-10)
     for w, m in zip(fast.weights, fast.masks):
         assert np.all(w[m == 0] == 0)  # pruned weights stay exactly zero
+
+
+@pytest.mark.parametrize("sizes,densities,batch", CASES)
+@pytest.mark.parametrize("paths", list(PATHS))
+def test_evaluation_equals_the_readable_evaluation_float64(sizes, densities, batch, paths):
+    """Forward-only blocks, a last short block included (EVAL_BLOCK + 37 examples)."""
+    rng = np.random.default_rng(batch)
+    n = engine.EVAL_BLOCK + 37
+    x = sparse_inputs(rng, n, sizes[0], np.float64)
+    y = rng.integers(0, sizes[-1], n)
+    net, _ = two_copies(sizes, densities, batch)
+    layers = engine.pack(net, PATHS[paths](len(densities)))
+    got = engine.Evaluator(layers, net.sizes, net.dtype, engine.sparse_rows(x), y.astype(np.int64))()
+    want = net.evaluate(x, y)
+    assert abs(got[0] - want[0]) < 1e-10 and got[1] == want[1]
 
 
 def small_mnist_like(seed, dtype, n=600, d=40, classes=4):
@@ -127,17 +171,54 @@ def test_unsupported_settings_are_named():
     assert not ok and "adam" in why
 
 
-def test_sparse_rows_lists_each_example_nonzeros_and_keep_false_leaves_the_cache_alone():
+def test_sparse_rows_lists_each_example_nonzeros():
     rng = np.random.default_rng(0)
     x = rng.random((7, 9)) * (rng.random((7, 9)) < 0.3)
     rows = engine.sparse_rows(x)
+    assert rows.index.dtype == np.uint16 and rows.indptr[-1] == np.count_nonzero(x)
     for e in range(len(x)):
         span = slice(rows.indptr[e], rows.indptr[e + 1])
         dense = np.zeros(x.shape[1])
         dense[rows.index[span]] = rows.value[span]
         np.testing.assert_array_equal(dense, x[e])
-    assert engine.sparse_rows(x) is rows  # kept: the same object again
-    kept = dict(engine._SPARSE_ROWS)
-    other = x[:3].copy()
-    fresh = engine.sparse_rows(other, keep=False)
-    assert engine._SPARSE_ROWS == kept and fresh.indptr[-1] == np.count_nonzero(other)
+    blocks = engine.column_blocks(rows, x.shape[1], 4)  # (2 blocks, 9 inputs, 4 examples), zero-padded
+    assert blocks.shape == (2, 9, 4)
+    np.testing.assert_array_equal(np.concatenate(list(blocks), axis=1)[:, :7], x.T)
+    assert not blocks[1][:, 3].any()
+
+
+def test_prepared_data_is_used_as_given():
+    """A caller may list the data's nonzeros once and pass them in: the same training results."""
+    data = small_mnist_like(3, np.float32)
+    cfg = TrainConfig(iterations=60, batch_size=20, eval_every=30)
+    a = random_net((40, 30, 20, 4), (1.0, 0.1, 1.0), seed=5, dtype=np.float32)
+    b = MLP([w.copy() for w in a.weights], [x.copy() for x in a.biases], a.masks, backend="numpy")
+    h_a = engine.train_fused(a, data, cfg, seed=2)
+    h_b = engine.train_fused(b, data, cfg, seed=2, prepared=engine.prepare(data, np.float32))
+    assert h_a.val_loss == h_b.val_loss
+    assert all(np.array_equal(u, v) for u, v in zip(a.weights, b.weights))
+
+
+BITS = """
+import hashlib, numpy as np, lottery_np as lt
+from lottery_np.data import Dataset
+from lottery_np.train import TrainConfig
+rng = np.random.default_rng(0)
+x = (rng.random((600, 784)) * (rng.random((600, 784)) < 0.2)).astype(np.float32)
+y = rng.integers(0, 10, 600)
+data = Dataset(x[:400], y[:400], x[400:500], y[400:500], x[500:], y[500:])
+net = lt.MLP.initialize((784, 300, 100, 10), seed=0)
+h = lt.train_fused(net, data, TrainConfig(iterations=20, eval_every=10), seed=0)
+print(hashlib.sha256(b"".join(w.tobytes() for w in net.weights + net.biases)).hexdigest(), h.val_loss)
+"""
+
+
+def test_same_bits_whatever_the_number_of_blas_threads():
+    """Hidden dense layers use BLAS; its result must not depend on how many threads it may use
+    (the runner's workers use one; a library caller may have any number)."""
+    outs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
+        done = subprocess.run([sys.executable, "-c", BITS], capture_output=True, text=True, env=env, check=True)
+        outs.append(done.stdout.strip())
+    assert outs[0] == outs[1] and outs[0]

@@ -1,0 +1,107 @@
+"""Which kernels each layer uses, and the network and scratch arrays as the kernels see them.
+
+The one decision of the engine: each layer runs either
+
+* ``ROWS`` — dense weights, activations (B, D): the first layer reads the minibatch's nonzero
+  pixels from the data set's sparse rows (``rows.csr_forward``), a hidden layer uses BLAS
+  (``rows.dense_forward``); the cost does not depend on how many weights are left; or
+* ``COLS`` — survivors only, activations (D, B) (``cols.py``); the cost is proportional to the
+  weights left.
+
+A layer runs in COLS when it keeps less than ``ROWS_ABOVE[kind]`` of its weights, where kind
+is "first" (input: pixels) or "hidden" (input: a ReLU output). The crossovers were measured
+with ``python benchmarks/phases.py --crossover`` (whole fused steps of LeNet-300-100, float32,
+batch 60, real MNIST minibatches, every layer keeping the same fraction of its weights, layers
+forced to each path; 2-core Intel Xeon with AVX-512, one thread, medians; µs per step):
+
+    % kept    RRR    CRR    RCC    CCC        first layer: CRR < RRR and CCC < RCC from 16%
+      30      524    776    574    763        hidden layers: RCC ≈ RRR at 20-25%, lower at 16%;
+      25      526    727    531    648                       CCC < CRR from 30%
+      20      515    623    515    548
+      16      536    556    492    433
+      12      516    463    480    355
+       8      529    416    457    255
+
+ROWS costs the same at every density (it skips zero pixels and BLAS skips nothing); COLS costs
+about in proportion to the weights left.
+"""
+from collections import namedtuple
+
+import numpy as np
+
+ROWS, COLS = 0, 1
+
+ROWS_ABOVE = {
+    "first": 0.16,   # 784x300 with pixel inputs
+    "hidden": 0.25,  # 300x100 and 100x10 with ReLU inputs
+}
+
+Layers = namedtuple("Layers", "weights masks biases iptr icols optr orows modes masked")
+"""The network as the kernels see it. ``weights``, ``masks``, ``biases`` are the MLP's own arrays
+(updated in place). For a COLS layer, its survivors by input (``iptr``/``icols``, CSR) and by
+output (``optr``/``orows``, CSC); empty for ROWS layers. ``modes``: ROWS or COLS per layer;
+``masked``: False where a layer keeps every weight (its mask need not be read)."""
+
+Buffers = namedtuple("Buffers", "rows cols drows dcols active live dw starts ends cptr fill cex cval g")
+"""Scratch for a batch of B. Activation l (0: input, L: logits): ``rows[l]`` (B, D_l) and
+``cols[l]`` (D_l, B'), their gradients ``drows``/``dcols``, where B' is B rounded up to a
+multiple of ``PAD`` so that the COLS kernels' loops over the batch have no scalar remainder
+(the extra columns of a gradient are always 0, so they add nothing; those of an activation
+may hold anything); ``active[l]`` which rows of ``cols[l]`` are nonzero, ``live`` the active
+survivors of one column; ``dw[l]`` the weight gradient of a
+hidden ROWS layer (BLAS writes it whole); ``starts``/``ends`` (B,) each example's span in the
+data set's sparse rows; ``cptr``/``fill``/``cex``/``cval`` the batch's pixels listed by input
+(``rows.by_input``); ``g`` one gradient row."""
+
+
+def layer_kind(i):
+    return "first" if i == 0 else "hidden"
+
+
+def choose_modes(masks):
+    """ROWS or COLS for each layer, by its fraction of weights left (see ROWS_ABOVE)."""
+    return np.array([ROWS if float(m.mean()) >= ROWS_ABOVE[layer_kind(i)] else COLS
+                     for i, m in enumerate(masks)], dtype=np.int64)
+
+
+def survivors(m):
+    """(iptr, icols, optr, orows): the nonzeros of a (D, M) mask by row (CSR) and by column (CSC)."""
+    d_in, d_out = m.shape
+    rows, cols = np.nonzero(m)  # row-major: by row, columns ascending
+    iptr = np.zeros(d_in + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=d_in), out=iptr[1:])
+    order = np.lexsort((rows, cols))  # by column, rows ascending
+    optr = np.zeros(d_out + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=d_out), out=optr[1:])
+    return iptr, cols.astype(np.int64), optr, rows[order].astype(np.int64)
+
+
+def pack(net, modes=None):
+    """The engine's view of an ``MLP`` (its arrays, not copies: training updates ``net``).
+    ``modes`` forces a path per layer (tests and benchmarks)."""
+    modes = choose_modes(net.masks) if modes is None else np.asarray(modes, dtype=np.int64)
+    empty = np.zeros(1, dtype=np.int64)
+    lists = [survivors(m) if mode == COLS else (empty,) * 4 for m, mode in zip(net.masks, modes)]
+    iptr, icols, optr, orows = (tuple(x) for x in zip(*lists))
+    masked = np.array([not bool(np.all(m == 1)) for m in net.masks])
+    return Layers(tuple(net.weights), tuple(net.masks), tuple(net.biases), iptr, icols, optr, orows, modes, masked)
+
+
+PAD = 16  # the COLS layout's batch dimension is a multiple of this (60 -> 64)
+
+
+def buffers(sizes, batch, dtype, modes=None):
+    """Scratch arrays for batches of ``batch`` examples through a network of ``sizes``."""
+    n_layers = len(sizes) - 1
+    modes = np.zeros(n_layers, dtype=np.int64) if modes is None else modes
+    padded = -(-batch // PAD) * PAD
+    rows = tuple(np.zeros((batch, s), dtype) for s in sizes)
+    cols = tuple(np.zeros((s, padded), dtype) for s in sizes)
+    dw = tuple(np.zeros((a, b) if (i > 0 and modes[i] == ROWS) else (1, 1), dtype)
+               for i, (a, b) in enumerate(zip(sizes, sizes[1:])))
+    d0 = sizes[0]
+    return Buffers(rows, cols, tuple(np.zeros_like(a) for a in rows), tuple(np.zeros_like(a) for a in cols),
+                   tuple(np.zeros(s, np.bool_) for s in sizes), np.zeros(max(sizes), np.int64), dw,
+                   np.zeros(batch, np.int64), np.zeros(batch, np.int64), np.zeros(d0 + 1, np.int64),
+                   np.zeros(d0, np.int64), np.zeros(batch * d0, np.int64), np.zeros(batch * d0, dtype),
+                   np.zeros(max(sizes), dtype))

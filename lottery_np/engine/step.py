@@ -1,0 +1,140 @@
+"""A whole SGD step of the network — forward, loss, backward and update — and many of them in one call.
+
+Mirrors ``MLP.loss_and_grads`` followed by ``Optimizer("sgd").step``: Dense → ReLU → … → Dense →
+softmax cross-entropy, then every layer from the top. Each layer runs its own path
+(``paths.py``); an activation is transposed only where two neighbouring layers use different
+layouts.
+"""
+import numpy as np
+from numba import njit
+
+from .cols import cols_backward_step, cols_forward, find_active, gather
+from .paths import ROWS
+from .rows import by_input, csr_forward, csr_weight_step, dense_backward_step, dense_forward
+
+
+@njit(cache=True)
+def transpose(src, dst):
+    """dst = srcᵀ where both have room (a COLS buffer's batch dimension may be padded)."""
+    for i in range(min(src.shape[0], dst.shape[1])):
+        for j in range(min(src.shape[1], dst.shape[0])):
+            dst[j, i] = src[i, j]
+
+
+@njit(cache=True)
+def load_input(net, buf, x, idx):
+    """The minibatch idx of x (``SparseRows``) as the first layer reads it: each example's span
+    of the sparse rows (ROWS), or a dense transposed block (COLS)."""
+    if net.modes[0] == ROWS:
+        for n in range(idx.size):
+            buf.starts[n], buf.ends[n] = x.indptr[idx[n]], x.indptr[idx[n] + 1]
+    else:
+        gather(x.index, x.value, x.indptr, idx, buf.cols[0], buf.active[0])
+
+
+@njit(cache=True)
+def forward_layer(net, buf, x, i):
+    """Layer i's forward pass (ReLU included below the top), its output in the layout of the layer above."""
+    n_layers = len(net.weights)
+    mode, relu = net.modes[i], i < n_layers - 1
+    if mode == ROWS:
+        out = buf.rows[i + 1]
+        if i == 0:
+            csr_forward(buf.starts, buf.ends, x.index, x.value, net.weights[0], net.biases[0], out, relu)
+        else:
+            dense_forward(buf.rows[i], net.weights[i], net.biases[i], out, relu)
+    else:
+        out = buf.cols[i + 1]
+        if i > 0:
+            find_active(buf.cols[i], buf.active[i])
+        cols_forward(buf.cols[i], buf.active[i], net.weights[i], net.optr[i], net.orows[i], net.biases[i], out, relu,
+                     buf.live)
+    above = net.modes[i + 1] if relu else ROWS  # the loss reads logits row by row
+    if above != mode:
+        if mode == ROWS:
+            transpose(out, buf.cols[i + 1])
+        else:
+            transpose(out, buf.rows[i + 1])
+
+
+@njit(cache=True)
+def forward(net, buf, x, idx):
+    """Logits for the examples ``idx`` of x (``SparseRows``), left in ``buf.rows[L]`` (B, C)."""
+    load_input(net, buf, x, idx)
+    for i in range(len(net.weights)):
+        forward_layer(net, buf, x, i)
+
+
+@njit(cache=True)
+def softmax_cross_entropy(logits, y, idx, dlogits):
+    """Mirrors ``layers.softmax_cross_entropy``: returns the summed loss and the number
+    correct over the batch; dlogits (B, C) gets (p − onehot(y)) / B."""
+    n_batch, n_class = logits.shape
+    total, correct = 0.0, 0
+    for n in range(n_batch):
+        label = y[idx[n]]
+        mx = logits[n, 0]
+        best = 0
+        for c in range(1, n_class):
+            if logits[n, c] > mx:
+                mx, best = logits[n, c], c
+        correct += best == label
+        s = 0.0
+        for c in range(n_class):
+            e = np.exp(logits[n, c] - mx)  # in the logits' dtype, as the readable path
+            dlogits[n, c] = e
+            s += e
+        total += np.log(s) - (float(logits[n, label]) - float(mx))
+        for c in range(n_class):
+            dlogits[n, c] = (dlogits[n, c] / s - (c == label)) / n_batch
+    return total, correct
+
+
+@njit(cache=True)
+def backward_layer(net, buf, x, lr, i):
+    """Layer i's backward pass and SGD step; expects ∂L/∂Z of layer i in the layout of the layer above."""
+    n_layers = len(net.weights)
+    mode = net.modes[i]
+    above = net.modes[i + 1] if i < n_layers - 1 else ROWS
+    if above != mode:  # ∂L/∂Z of this layer in this layer's layout
+        if above == ROWS:
+            transpose(buf.drows[i + 1], buf.dcols[i + 1])
+        else:
+            transpose(buf.dcols[i + 1], buf.drows[i + 1])
+    w, m, b = net.weights[i], net.masks[i], net.biases[i]
+    if mode == ROWS and i == 0:  # the input is data: nobody needs its gradient
+        by_input(buf.starts, buf.ends, x.index, x.value, buf.cptr, buf.fill, buf.cex, buf.cval)
+        csr_weight_step(buf.cptr, buf.cex, buf.cval, buf.drows[1], w, m, b, lr, buf.g, net.masked[0])
+    elif mode == ROWS:
+        dense_backward_step(buf.rows[i], buf.drows[i + 1], w, m, b, lr, buf.drows[i], buf.dw[i], True, net.masked[i])
+    else:
+        cols_backward_step(buf.cols[i], buf.active[i], buf.dcols[i + 1], w, net.iptr[i], net.icols[i], b, lr,
+                           buf.dcols[i], i > 0)
+
+
+@njit(cache=True)
+def backward_and_step(net, buf, x, lr):
+    """Mirrors ``MLP.backward`` then ``Optimizer("sgd").step``, layer by layer from the top.
+    Expects ``buf.drows[L]`` = ∂L/∂logits."""
+    for i in range(len(net.weights) - 1, -1, -1):
+        backward_layer(net, buf, x, lr, i)
+
+
+@njit(cache=True)
+def sgd_steps(net, buf, x, y, order, lr, losses):
+    """``order.shape[0]`` SGD steps, one minibatch ``order[t]`` (indices into x, y) each;
+    x is a ``SparseRows``.
+
+    Mirrors the loop of ``train.train``: loss and gradients, then the update. Writes each
+    step's mean loss to ``losses[t]`` and returns the number of steps taken: fewer than
+    asked if a loss was not finite (that step's update is not applied, as in ``train``)."""
+    n_layers = len(net.weights)
+    for t in range(order.shape[0]):
+        idx = order[t]
+        forward(net, buf, x, idx)
+        total, _ = softmax_cross_entropy(buf.rows[n_layers], y, idx, buf.drows[n_layers])
+        losses[t] = total / idx.size
+        if not np.isfinite(losses[t]):
+            return t
+        backward_and_step(net, buf, x, lr)
+    return order.shape[0]
