@@ -98,19 +98,34 @@ def level_fractions(cfg, level):
 _MEASURE_DATA = {}
 
 
-def training_seconds(sizes, fractions, backend="fused", steps=200):
-    """Measured (seconds per training step, seconds per evaluated example) on real MNIST for a
-    network of ``sizes`` keeping ``fractions`` of each layer's weights (at random positions)."""
+def _measure_data():
+    """MNIST and the engine's view of it, once per worker process (not once per density)."""
     from .. import engine
     from ..data import Dataset, load_mnist
-    from ..network import MLP
-    from ..train import TrainConfig, train
-    if "mnist" not in _MEASURE_DATA:  # once per worker process, not once per density
+    if "mnist" not in _MEASURE_DATA:
         d = load_mnist()
         tiny = Dataset(d.x_train, d.y_train, d.x_val[:60], d.y_val[:60], d.x_test[:60], d.y_test[:60])
         # The engine's view of the data is made once here and passed in, as a training makes it once.
         _MEASURE_DATA["mnist"] = d, tiny, engine.prepare(tiny), engine.sparse_rows(d.x_val[:1000])
-    d, tiny, prepared, x_eval = _MEASURE_DATA["mnist"]
+    return _MEASURE_DATA["mnist"]
+
+
+def warm_worker(_=None):
+    """Load the data and the compiled kernels in a worker before anything is timed, so that no
+    measurement shares the machine with another worker's start-up."""
+    _measure_data()
+    training_seconds((784, 30, 10), (1.0, 1.0), repeat=1, steps=10)
+    return os.getpid()
+
+
+def training_seconds(sizes, fractions, backend="fused", steps=100, repeat=5):
+    """Measured (seconds per training step, seconds per evaluated example) on real MNIST for a
+    network of ``sizes`` keeping ``fractions`` of each layer's weights (at random positions):
+    medians of ``repeat`` timings of ``steps`` steps and of an evaluation of 1,000 images."""
+    from .. import engine
+    from ..network import MLP
+    from ..train import TrainConfig, train
+    d, tiny, prepared, x_eval = _measure_data()
     rng = np.random.default_rng(0)
     net = MLP.initialize(sizes, seed=0, backend="auto" if backend == "fused" else backend)
     net.set_masks([(rng.random(w.shape) < f).astype(w.dtype) for w, f in zip(net.weights, fractions)])
@@ -119,21 +134,23 @@ def training_seconds(sizes, fractions, backend="fused", steps=200):
             return engine.train_fused(n, data, cfg, prepared=prepared)
     else:
         trainer = train
-    trainer(net, tiny, TrainConfig(iterations=10, eval_every=10, lr=0.01))  # warm-up (Numba cache load)
-    t = time.perf_counter()
-    trainer(net, tiny, TrainConfig(iterations=steps, eval_every=steps, lr=0.01))
-    step = (time.perf_counter() - t) / steps
     x, y = d.x_val[:1000], d.y_val[:1000]
     if backend == "fused":
-        layers = engine.pack(net)
-        evaluate = engine.Evaluator(layers, net.sizes, net.dtype, x_eval, y.astype(np.int64))
-        evaluate()
-        t = time.perf_counter()
-        evaluate()
+        evaluate = engine.Evaluator(engine.pack(net), net.sizes, net.dtype, x_eval, y.astype(np.int64))
     else:
+        def evaluate():
+            return net.evaluate(x, y)
+    trainer(net, tiny, TrainConfig(iterations=10, eval_every=10, lr=0.01))  # warm-up (Numba cache load)
+    evaluate()
+    steps_s, eval_s = [], []
+    for _ in range(repeat):
         t = time.perf_counter()
-        net.evaluate(x, y)
-    return step, (time.perf_counter() - t) / len(x)
+        trainer(net, tiny, TrainConfig(iterations=steps, eval_every=steps, lr=0.01))
+        steps_s.append((time.perf_counter() - t) / steps)
+        t = time.perf_counter()
+        evaluate()
+        eval_s.append((time.perf_counter() - t) / len(x))
+    return float(np.median(steps_s)), float(np.median(eval_s))
 
 
 GRID = 1.2  # densities are measured on a log grid of this ratio: within ±10% of each level's
@@ -144,7 +161,7 @@ def _grid_key(sizes, fractions):
     return tuple(sizes), tuple(round(f, 5) for f in snapped)
 
 
-def estimate_seconds(folders, jobs, backend="fused", steps=200):
+def estimate_seconds(folders, jobs, backend="fused", steps=100):
     """Wall-clock estimate of training every unit of ``folders`` on this machine with ``jobs`` workers.
 
     Step and evaluation times are measured at each level's density (the engine's cost follows the
@@ -160,6 +177,7 @@ def estimate_seconds(folders, jobs, backend="fused", steps=200):
             needed[key] = (cfg.sizes, list(key[1]))  # measured at the grid density
     keys = sorted(needed)
     with local_executor(jobs) as pool:
+        list(pool.map(warm_worker, range(jobs)))
         results = list(pool.map(training_seconds, [needed[k][0] for k in keys], [needed[k][1] for k in keys],
                                 [backend] * len(keys), [steps] * len(keys)))
     measured = dict(zip(keys, results))
