@@ -162,9 +162,9 @@ UNWRITABLE = [
 def results_folder(path, experiment, finished):
     cfg = ExperimentConfig(experiment=experiment, iterations=20, eval_every=10, trials=1, controls=0, rounds=1,
                            sizes=(784, 30, 10))
-    folder = ResultsFolder(path, cfg).open()
+    folder = ResultsFolder(path, cfg, store=path / "trainings").open()  # its own store: the folders share no training
     if finished:
-        folder.unit_path(Unit(0, "ticket", 0)).write_bytes(b"")  # only its existence is looked at before the work
+        folder.store.file(folder.key(Unit(0, "ticket", 0))).write_bytes(b"")  # only its existence is looked at before the work
     return path
 
 
