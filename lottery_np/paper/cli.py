@@ -236,8 +236,8 @@ def run_mnist_command(args):
             print(line)
         return
     experiments = [(args.out, mnist_config(args, args.mnist_command))]
-    ready_to_run(experiments, args.data_dir)
     with dask_executor(args.scheduler) as (executor, workers):
+        ready_to_run(experiments, args.data_dir)
         jobs = workers or args.jobs
         run(experiments, jobs=jobs, executor=executor, data_dir=args.data_dir, progress=not args.quiet,
             on_finish=write_outputs, announce=lambda s: print(s.line(f"mnist {args.mnist_command} into {args.out}", jobs),
@@ -251,8 +251,9 @@ def run_sweep_command(args):
     from .sweeps import run_sweep, sweep_configs
     base = mnist_config(args, args.experiment)
     values = validate.sweep_values(args.sweep, args.values)
-    ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in sweep_configs(args.sweep, base, values)], args.data_dir)
     with dask_executor(args.scheduler) as (executor, workers):
+        ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in sweep_configs(args.sweep, base, values)],
+                     args.data_dir)
         jobs = workers or args.jobs
         run_sweep(args.sweep, base, args.out, values=values, jobs=jobs, executor=executor, data_dir=args.data_dir,
                   progress=not args.quiet, store=find_store(args.out),
@@ -291,8 +292,21 @@ def run_xor_command(args):
 
 
 def run_examine_command(args):
-    from .examine import examine_folder, summary_markdown
-    rows, _ = examine_folder(args.folder, args.out, args.trial)
+    from .examine import NoMasks, drawn_before, examine_folder, summary_markdown
+    try:
+        rows, _ = examine_folder(args.folder, args.out, args.trial)
+    except NoMasks as e:  # e.g. docs/paper-scale on a clone: say what it holds and where its figures are
+        before = drawn_before(args.folder)
+        if before is None:
+            raise
+        from .runner import open_existing
+        tickets = [r for r in open_existing(args.folder).records() if r["kind"] == "ticket" and r["trial"] == args.trial]
+        print(f"{e}, so section 5 cannot be redrawn from it. Its tickets of trial {args.trial}: {len(tickets)} levels, "
+              f"{tickets[0]['percent_remaining']:.1f}% to {tickets[-1]['percent_remaining']:.2f}% of the weights. "
+              f"Drawn from their masks when it was run, in {before}:\n")
+        print((before / "summary.md").read_text().strip())
+        print(f"\nfigures: {before}/initial_values.png, {before}/connections.png")
+        return
     print(summary_markdown(rows))
     print(f"figures: {args.out}/initial_values.png, {args.out}/connections.png")
 
@@ -314,7 +328,8 @@ def run_compact_command(args):
     from .runner import compact
     for folder in args.folders:
         sizes = compact(folder)
-        print(f"{folder}: compact (" + ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sizes.items()) + ")")
+        kept = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sizes.items()) or "no curves or masks to keep"
+        print(f"{folder}: compact, readable without its trainings store (summary.csv; {kept})")
 
 
 def run_fetch_command(args):

@@ -72,9 +72,11 @@ def _atomic_write(path, data):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(e, OSError) and e.filename in (None, str(tmp)):
+            e.filename = str(path)  # name the file the user knows, not the temporary one
         raise
 
 
@@ -203,7 +205,7 @@ def grown(stored, wanted, path):
             longer, shorter = (want, have) if len(want) >= len(have) else (have, want)
             if longer[:len(shorter)] != shorter:
                 pct = lambda fs: " ".join(f"{100 * f:g}" for f in fs)  # noqa: E731
-                diffs.append(f"fractions: {pct(have)} there, {pct(want)} now; new levels go after the folder's, "
+                diffs.append(f"fractions (--levels): {pct(have)} there, {pct(want)} now; new levels go after the folder's, "
                              f"in the same order, as the draws of each level's controls follow its place")
             merged[name] = longer
         elif name not in ignored and have != want:
@@ -317,7 +319,7 @@ def _read_config(path):
     if fmt != FORMAT:
         raise ResultsError(f"{path} was made by an earlier lottery_np (results format {fmt}, now {FORMAT}: "
                            f"trainings are now kept in a store shared by the experiments of a root). Its files "
-                           f"are left as they are; run into another --out folder.")
+                           f"are left as they are; 'lottery-np compact {path}' converts it.")
     where = stored.pop(STORE_NAME, None)
     compact = bool(stored.pop("compact", False))
     store = Store(os.path.normpath(Path(path) / where)) if where else None
@@ -661,10 +663,14 @@ def plot_folders(paths, out=None):
 
 def compact(path):
     """Make ``path`` readable without its store: keep the curves its figures draw and every ticket's
-    masks (what section 5 and later rounds need) in the folder itself, and mark it compact.
+    masks (what section 5 and later rounds need) in the folder itself, and mark it compact. A folder
+    made before trainings were stored by content (format 1, ``units/`` inside it) is converted the same
+    way, from its unit files if it still has them (else from its summary.csv alone).
     Returns the sizes written, in bytes."""
-    folder = open_existing(path)
-    if folder.compact:
+    path = Path(path)
+    legacy = _legacy_folder(path)
+    folder = legacy or open_existing(path)
+    if folder.compact and legacy is None:
         raise ResultsError(f"{path} is compact already")
     records = folder.records()
     if not records:
@@ -680,12 +686,53 @@ def compact(path):
                     arrays[f"{u.id}__{k}"] = v
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    folder.write_summary(records)
-    _atomic_write(folder.path / CURVES_FILE, json.dumps(curves).encode())
-    _atomic_write(folder.path / TICKETS_FILE, buf.getvalue())
-    folder.compact = True
+    written = {}
+    if curves:
+        _atomic_write(path / CURVES_FILE, json.dumps(curves).encode())
+        written[CURVES_FILE] = (path / CURVES_FILE).stat().st_size
+    if arrays:
+        _atomic_write(path / TICKETS_FILE, buf.getvalue())
+        written[TICKETS_FILE] = len(buf.getvalue())
+    if legacy is None or legacy.units_dir.is_dir():
+        folder.write_summary(records)
+    folder.compact = True  # it still names its store, used wherever that is at hand
     folder.write_config()
-    return {CURVES_FILE: (folder.path / CURVES_FILE).stat().st_size, TICKETS_FILE: len(buf.getvalue())}
+    return written
+
+
+class _LegacyFolder(ResultsFolder):
+    """A folder of format 1: its trainings in ``units/<unit id>.npz`` (or, without them, its summary.csv)."""
+
+    def __init__(self, path, config):
+        super().__init__(path, config)
+        self.units_dir = self.path / "units"
+        self.compact = True  # its summary rows count as finished trainings
+
+    def done(self, unit):
+        return (self.units_dir / f"{unit.id}.npz").exists() or unit.id in self.kept()[0]
+
+    def load(self, unit, arrays=False):
+        file = self.units_dir / f"{unit.id}.npz"
+        if not file.exists():
+            return super().load(unit, arrays)
+        with np.load(file, allow_pickle=False) as f:
+            record = json.loads(str(f["record"]))
+            out = {k: f[k] for k in f.files if k != "record"}
+        return (record, out) if arrays else record
+
+    def write_config(self):
+        text = {"format": FORMAT, STORE_NAME: None, "compact": True, **self.config.to_dict()}
+        _atomic_write(self.path / "config.json", json.dumps(text, indent=2).encode())
+
+
+def _legacy_folder(path):
+    try:
+        stored = json.loads((Path(path) / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if stored.pop("format", None) != 1:
+        return None
+    return _LegacyFolder(path, ExperimentConfig.from_dict(stored))
 
 
 def ticket_of(path, unit):

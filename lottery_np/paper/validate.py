@@ -297,11 +297,14 @@ def check_export(args):
 
 
 def check_compact(folders):
+    from .experiments import plan
+    from .runner import _legacy_folder
     for path in folders:
-        f = check_results_folder("folder", path, "folders made by 'lottery-np mnist' or 'sweep'")
-        if f.compact:
-            raise ConfigError(f"folder {path} is compact already")
-        from .experiments import plan
+        f = _legacy_folder(path)
+        if f is None:
+            f = check_results_folder("folder", path, "folders made by 'lottery-np mnist' or 'sweep'")
+            if f.compact:
+                raise ConfigError(f"folder {path} is compact already")
         if not any(f.done(u) for u in plan(f.config)):
             raise ConfigError(f"folder {path} has no finished trainings to keep; run the experiment first")
         check_folder_to_write("folder", path)
