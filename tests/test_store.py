@@ -260,10 +260,3 @@ def test_write_outputs_draws_the_curves_the_folder_holds(tmp_path):
     assert runner.curve_levels(folder.records()) == [0, 1, 2, 3]
     assert "training_curves.png" in write_outputs(folder)
 
-
-@pytest.mark.parametrize("command", [["mnist", "iterative"], ["sweep", "rate"]])
-def test_mnist_and_sweep_run_on_a_dask_scheduler_too(command, tmp_path, capsys):
-    pytest.importorskip("distributed")
-    assert main([*command, "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "x")]) == 2
-    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == []
