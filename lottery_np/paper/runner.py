@@ -165,14 +165,11 @@ class Store:
 
 
 def find_store(folder):
-    """The store of a new experiment folder: the nearest ``trainings/`` store above it, else one beside it
-    (in its parent), so that experiments made side by side — ``results/mnist-oneshot``,
-    ``results/mnist-iterative``, ``results/sweep-reset/…`` — share ``results/trainings``."""
-    folder = Path(os.path.abspath(folder))
-    for root in folder.parents:
-        if Store(root / STORE_NAME).exists():
-            return Store(root / STORE_NAME)
-    return Store(folder.parent / STORE_NAME)
+    """The store of a new experiment folder: ``trainings/`` beside it (in its parent), so that experiments
+    made side by side — ``results/mnist-oneshot``, ``results/mnist-iterative`` — share ``results/trainings``
+    (a sweep passes the store beside its folder of variants; a plan, the one in its folder). Only the
+    parent is looked at, so that a store made higher up never captures folders made below it."""
+    return Store(Path(os.path.abspath(folder)).parent / STORE_NAME)
 
 
 # ----------------------------------------------------------------------------

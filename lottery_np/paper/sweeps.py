@@ -106,8 +106,8 @@ def plot_sweep(name, named_rows, path=None, log_x=None):
 def run_sweep(name, base, out, values=None, jobs=1, executor=None, data_dir=None, progress=True, store=None,
               announce=None):
     """Run (or resume) every experiment of a sweep, then write ``sweep.md`` and ``sweep.png``.
-    store : where the trainings are kept (default: the nearest store above ``out``, else beside it,
-    so that a sweep finds the trainings of the experiments made beside it)."""
+    store : where the trainings are kept (default: the store beside ``out``, so that a sweep finds
+    the trainings of the experiments made beside it, e.g. ``results/trainings``)."""
     from pathlib import Path
     from .runner import find_store, run, summary_rows, write_outputs
     out = Path(out)

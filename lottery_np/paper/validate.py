@@ -311,8 +311,8 @@ def check_compact(folders):
 
 
 def check_store(args):
-    """The trainings store a new run keeps its trainings in (``runner.find_store``: the nearest above
-    --out, else beside it) can be written. A folder being resumed uses the store it names."""
+    """The trainings store a new run keeps its trainings in (``runner.find_store``: beside --out) can be
+    written. A folder being resumed uses the store it names."""
     from .runner import find_store
     if args.command == "mnist" and (Path(args.out) / "config.json").is_file():
         return
