@@ -15,6 +15,7 @@ Where things live — the algorithm, here:
 * ``lottery``  — the train → prune → reset loop and the two controls
 * ``data``     — MNIST (fetched, checked, cached) and XOR
 * ``gradcheck``— finite-difference gradients for tests and notebooks
+* ``tickets``  — ``save_ticket`` / ``load_ticket``: one network ready to train, with how it was trained
 * ``engine``   — the fast path: fused Numba SGD steps, held to ``train`` by tests
 
 and the machinery that reproduces the paper with it, in ``lottery_np.paper``
@@ -31,6 +32,7 @@ from .layers import (dense_backward, dense_forward, relu_backward, relu_forward,
 from .lottery import Level, iterative_pruning, oneshot_pruning, reinit_control, reset, shuffle_control
 from .network import MLP, init_weights
 from .optim import Optimizer
+from .tickets import Ticket, load_ticket, save_ticket
 from .pruning import (full_masks, layer_rates, oneshot_rates, percent_remaining, prune_by_magnitude,
                       prune_layer, prune_units, unit_scores)
 from .train import History, TrainConfig, train

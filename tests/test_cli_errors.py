@@ -146,6 +146,28 @@ CASES = [
     # fetch-mnist
     ("fetch-mnist --data-dir {file}", "--data-dir"),
     ("fetch-mnist --data-dir {file}/sub", "--data-dir"),
+    # export and compact
+    ("export {it} --level 0 --out {file}/t.npz", "--out"),
+    ("export {it} --level 0 --out stuff", "--out"),
+    ("export {it} --level 5 --out t.npz", "--level"),
+    ("export {it} --level 0 --trial 3 --out t.npz", "--trial"),
+    ("export {it} --level 0 --kind reinit --out t.npz", "--level 0"),
+    ("export {it} --level 1 --kind shuffle --draw 2 --out t.npz", "--kind shuffle --draw 2"),
+    ("export {bare} --level 0 --out t.npz", "{bare}"),
+    ("export {missing} --level 0 --out t.npz", "{missing}"),
+    ("export {it} --out t.npz", "--level"),
+    ("export {it} --level -1 --out t.npz", "--level"),
+    ("compact {missing}", "{missing}"),
+    ("compact {stuff}", "{stuff}"),
+    ("compact {bare}", "{bare}"),
+    # Dask on every command that trains
+    ("mnist oneshot --scheduler tcp://:port", "--scheduler"),
+    ("sweep rate --scheduler tcp://:port", "--scheduler"),
+    # no abbreviations: a mistyped option is refused, not read as another
+    ("mnist iterative --iteration 200", "--iteration"),
+    ("mnist oneshot --level 50", "--level"),
+    ("reproduce --ful", "--ful"),
+    ("sweep rate --value 0.2", "--value"),
     # the top level
     ("mnist oneshot --shots 3", "--shots"),
     ("train", "train"),
@@ -162,9 +184,9 @@ UNWRITABLE = [
 def results_folder(path, experiment, finished):
     cfg = ExperimentConfig(experiment=experiment, iterations=20, eval_every=10, trials=1, controls=0, rounds=1,
                            sizes=(784, 30, 10))
-    folder = ResultsFolder(path, cfg).open()
+    folder = ResultsFolder(path, cfg, store=path / "trainings").open()  # its own store: the folders share no training
     if finished:
-        folder.unit_path(Unit(0, "ticket", 0)).write_bytes(b"")  # only its existence is looked at before the work
+        folder.store.file(folder.key(Unit(0, "ticket", 0))).write_bytes(b"")  # only its existence is looked at before the work
     return path
 
 
@@ -173,7 +195,7 @@ def places(tmp_path, monkeypatch):
     """A working directory with a file, a non-results folder and results folders; no real work possible."""
     for module, name in ((data, "load_mnist_raw"), (xor, "write_xor"), (demo, "run_demo"), (runner, "run"),
                          (runner, "plot_folders"), (sweeps, "run_sweep"), (reproduce, "reproduce"),
-                         (examine, "examine_folder")):
+                         (examine, "examine_folder"), (runner, "ticket_of"), (runner, "compact")):
         def reached(*args, _name=name, **kwargs):
             raise Reached(f"{_name} was called: the command line was not refused")
         monkeypatch.setattr(module, name, reached)

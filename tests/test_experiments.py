@@ -35,7 +35,7 @@ def run_all(config, data):
     results = {}
     for u in plan(config):
         s = source(config, u)
-        results[u] = run_unit(config, u, inputs_for(config, u, results[s][1]) if s else {}, data=data)
+        results[u] = run_unit(config, u, inputs_for(config, u, lambda t: results[t][1]) if s else {}, data=data)
     return results
 
 
@@ -77,7 +77,7 @@ def test_units_are_pure_functions_of_their_inputs(data):
     again = run_unit(config, Unit(0, "ticket", 1), {}, data=data)
     strip = lambda r: {k: v for k, v in r.items() if k != "seconds"}  # noqa: E731
     assert strip(ticket[0]) == strip(again[0])
-    inputs = inputs_for(config, Unit(1, "reinit", 1, 0), ticket[1])
+    inputs = inputs_for(config, Unit(1, "reinit", 1, 0), lambda t: ticket[1])
     a = run_unit(config, Unit(1, "reinit", 1, 0), inputs, data=data)[0]
     b = run_unit(config, Unit(1, "reinit", 1, 1), inputs, data=data)[0]
     assert strip(a) == strip(run_unit(config, Unit(1, "reinit", 1, 0), inputs, data=data)[0])
@@ -95,14 +95,15 @@ def test_late_resetting_passes_the_iteration_k_weights_along(data):
     res = run_all(config, data)
     rewind = res[Unit(0, "ticket", 0)][1]["rewind_w_0"]
     assert not np.array_equal(rewind, theta0(config, 0).weights[0])  # θk is not θ0
-    np.testing.assert_array_equal(res[Unit(2, "ticket", 0)][1]["rewind_w_0"], rewind)  # carried to every round
+    inputs = inputs_for(config, Unit(2, "ticket", 0), lambda t: res[t][1])
+    np.testing.assert_array_equal(inputs["start_w_0"], rewind)  # every round starts from the unpruned net's θk
 
 
 def test_no_reset_continues_from_the_trained_weights(data):
     config = tiny(experiment="iterative", reset="none", trials=1, controls=0, rounds=1)
     res = run_all(config, data)
     t0 = res[Unit(0, "ticket", 0)][1]
-    inputs = inputs_for(config, Unit(1, "ticket", 0), t0)
+    inputs = inputs_for(config, Unit(1, "ticket", 0), lambda t: t0)
     np.testing.assert_array_equal(inputs["start_w_1"], t0["trained_w_1"])
     # the pruned network starts where the unpruned one ended, so it starts far better than θ0 did
     h0, h1 = (res[Unit(level, "ticket", 0)][0]["history"] for level in (0, 1))

@@ -55,18 +55,19 @@ def test_plan_resumes_after_kill(reference, tmp_path):
             f"    reproduce({str(out)!r}, jobs=2, overrides={TINY_MAIN!r}, progress=False)\n")
     script = tmp_path / "run_plan.py"
     script.write_text(code)
-    proc = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, start_new_session=True, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # this checkout, not an installed one
     deadline = time.time() + 300
-    while len(list(out.rglob("units/*.npz"))) < 6:
+    while len(list(out.glob("trainings/*.npz"))) < 6:
         assert proc.poll() is None, proc.stderr.read().decode()
         assert time.time() < deadline
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before = {p: p.stat().st_mtime_ns for p in out.rglob("units/*.npz")}
+    done_before = {p: p.stat().st_mtime_ns for p in out.glob("trainings/*.npz")}
     assert not (out / "REPORT.md").exists()
-    subprocess.run([sys.executable, str(script)], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, str(script)], cwd=ROOT, check=True, capture_output=True, env=env)
     assert all(p.stat().st_mtime_ns == t for p, t in done_before.items())  # nothing redone
     assert summaries(out) == {k: v for k, v in summaries(reference).items() if k in summaries(out)}
     assert len(summaries(out)) == 2
@@ -110,5 +111,9 @@ def test_sweeps_run_into_a_plan_folder_are_found_only_when_finished_with_its_set
     import shutil
     partial = tmp_path / "partial"
     shutil.copytree(reference / "sweep-reset", partial / "sweep-reset")
-    next(iter((partial / "sweep-reset").glob("*/units/*.npz"))).unlink()  # one training missing
+    shutil.copytree(reference / "trainings", partial / "trainings")
+    from lottery_np.paper.runner import open_existing
+    variant = open_existing(partial / "sweep-reset" / "oneshot-none")
+    last = [u for u in plan(variant.config)][-1]
+    variant.store.file(variant.key(last)).unlink()  # one training missing (one the main experiments do not share)
     assert sweeps_in_folder(partial, main_cfg) == {}

@@ -1,7 +1,8 @@
 """The experiment runner on real MNIST, tiny settings: parallel, resumable, careful with folders.
 
 One uninterrupted reference run (``--jobs 1``) is compared with a ``--jobs 2`` run
-and with a run killed with SIGKILL part-way and then resumed.
+and with a run killed with SIGKILL part-way and then resumed. Each folder keeps its
+trainings in the store beside it (``<parent>/trainings``).
 """
 import hashlib
 import os
@@ -37,9 +38,13 @@ def finish(proc):
     return out
 
 
+def store_of(folder):
+    return folder.parent / "trainings"
+
+
 def fingerprints(folder):
     return {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
-            for p in sorted((folder / "units").glob("*.npz"))}
+            for p in sorted(store_of(folder).glob("*.npz"))}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +56,7 @@ def reference(tmp_path_factory):
 
 def test_reference_run_writes_everything(reference):
     rows = read_summary(reference)
-    assert len(rows) == N_UNITS == len(list((reference / "units").glob("*.npz")))
+    assert len(rows) == N_UNITS == len(list(store_of(reference).glob("*.npz")))
     assert {r["kind"] for r in rows} == {"ticket", "reinit", "shuffle"}
     assert all(0.5 < r["test_accuracy"] <= 1 for r in rows)  # they really learned something
     for name in ("config.json", "summary.md", "convergence_accuracy.png", "training_curves.png"):
@@ -68,7 +73,7 @@ def test_killed_run_resumes_without_redoing_or_missing_anything(reference, tmp_p
     out = tmp_path / "killed"
     proc = cli(out, "--jobs", "2")
     deadline = time.time() + 300
-    while len(list((out / "units").glob("*.npz"))) < 4:
+    while len(list(store_of(out).glob("*.npz"))) < 4:
         assert proc.poll() is None, "the run ended before it could be interrupted"
         assert time.time() < deadline
         time.sleep(0.05)
@@ -80,7 +85,7 @@ def test_killed_run_resumes_without_redoing_or_missing_anything(reference, tmp_p
     after = fingerprints(out)
     assert len(after) == N_UNITS
     assert {k: after[k] for k in before} == before  # no finished unit was trained again
-    assert not list((out / "units").glob(".*"))  # no half-written files left behind
+    assert not list(store_of(out).glob(".*"))  # no half-written files left behind
     assert (out / "summary.csv").read_text() == (reference / "summary.csv").read_text()
 
 
@@ -101,14 +106,16 @@ def test_folder_that_is_not_a_results_folder_is_refused(tmp_path, capsys):
 
 def test_damaged_unit_file_is_named(reference, tmp_path):
     import shutil
+    from lottery_np.paper.experiments import Unit
+    from lottery_np.paper.runner import open_existing
     copy = tmp_path / "copy"
     shutil.copytree(reference, copy)
-    victim = copy / "units" / "ticket-t0-l01.npz"
+    shutil.copytree(store_of(reference), store_of(copy))
+    folder = open_existing(copy)
+    victim = folder.store.file(folder.key(Unit(1, "ticket", 0)))
     victim.write_bytes(victim.read_bytes()[:100])
-    config = ExperimentConfig.from_dict({k: v for k, v in __import__("json").loads(
-        (copy / "config.json").read_text()).items() if k != "format"})
-    with pytest.raises(ResultsError, match="ticket-t0-l01.npz is damaged.*Delete that file"):
-        run([(copy, config)], progress=False)
+    with pytest.raises(ResultsError, match=f"{victim.name} is damaged.*Delete that file"):
+        run([(copy, folder.config)], progress=False)
 
 
 def test_diverging_configuration_is_recorded_and_completes(tmp_path):

@@ -13,7 +13,12 @@ from . import validate
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse whose errors are one line, like every other error of lottery-np (``main`` prints it)."""
+    """argparse whose errors are one line, like every other error of lottery-np (``main`` prints it),
+    and which takes no abbreviation of an option: ``--iteration 200`` is refused, not read as ``--iterations``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         raise ConfigError(f"{message} (see: {self.prog} --help)")
@@ -60,6 +65,25 @@ def build_parser():
     ex.add_argument("--trial", type=whole_number, default=0, help="which ticket (default 0)")
     ex.add_argument("--out", default=None, help="default: FOLDER/examine")
 
+    xp = sub.add_parser("export", help="write one training of a results folder as a ticket file: its weights at the "
+                                       "start of training, biases, masks, settings, seeds and result",
+                        description="Write one network of a results folder, ready to train: its weights at the start "
+                                    "of training (θ0 for a ticket, the control's own for a control), biases, masks, the "
+                                    "settings and seeds that trained it, its result, and its trained weights if they "
+                                    "were kept (--keep-weights when it was trained). lottery_np.load_ticket reads it.")
+    xp.add_argument("folder", help="a folder made by 'lottery-np mnist' or 'sweep' (one of its variants)")
+    xp.add_argument("--trial", type=whole_number, default=0, help="which ticket (default 0)")
+    xp.add_argument("--level", type=whole_number, required=True,
+                    help="round of iterative pruning, or the one-shot level (0 = the unpruned network)")
+    xp.add_argument("--kind", choices=("ticket", "reinit", "shuffle"), default="ticket",
+                    help="ticket (default), reinit (control 1) or shuffle (control 2)")
+    xp.add_argument("--draw", type=whole_number, default=0, help="which draw of a control (default 0)")
+    xp.add_argument("--out", required=True, help="the ticket file to write, e.g. ticket.npz")
+
+    cp = sub.add_parser("compact", help="make results folders readable without their trainings store: keep the "
+                                        "curves the figures draw and the tickets' masks in each folder")
+    cp.add_argument("folders", nargs="+", help="folders made by 'lottery-np mnist' or 'sweep'")
+
     r = sub.add_parser("reproduce", help="every experiment of the paper in order (XOR, one-shot, iterative, "
                                          "controls, sections 5-6), resumable, with REPORT.md beside the paper")
     size = r.add_mutually_exclusive_group()
@@ -93,6 +117,8 @@ def add_experiment_options(e, name, dflt):
     """The settings of ExperimentConfig as options; ``name`` is oneshot, iterative or sweep."""
     from .experiments import CONTROL_KINDS
     e.add_argument("--jobs", type=whole_number, default=1, help="trainings run in parallel, one core each (default 1)")
+    e.add_argument("--scheduler", default=None,
+                   help="run the trainings on a Dask cluster, e.g. tcp://host:8786 (pip install -e .[dask])")
     e.add_argument("--trials", type=whole_number, default=dflt.trials,
                    help=f"independent tickets (default {dflt.trials})")
     e.add_argument("--controls", type=whole_number, default=dflt.controls,
@@ -124,6 +150,9 @@ def add_experiment_options(e, name, dflt):
                    help="late resetting: reset to the weights at this iteration instead of θ0 (default 0)")
     e.add_argument("--no-test-curve", action="store_true",
                    help="evaluate test accuracy only at new validation minima (faster; no curve figure data)")
+    e.add_argument("--keep-weights", action="store_true",
+                   help="keep every training's trained weights (for 'lottery-np export'); off: only the unpruned "
+                        "network's, which the pruned levels are cut from")
     e.add_argument("--seed", type=whole_number, default=dflt.seed)
     e.add_argument("--backend", default=dflt.backend, choices=TRAIN_BACKENDS,
                    help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
@@ -168,7 +197,8 @@ def mnist_config(args, experiment):
               iterations=args.iterations, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
               eval_every=args.eval_every, trials=args.trials, controls=args.controls,
               control_kinds=args.control_kinds, reset=args.reset, reset_iteration=args.reset_iteration,
-              record_test_curve=not args.no_test_curve, backend=args.backend, seed=args.seed)
+              record_test_curve=not args.no_test_curve, keep_weights=args.keep_weights, backend=args.backend,
+              seed=args.seed)
     if hasattr(args, "levels"):
         kw["fractions"] = [p / 100 for p in args.levels]
     if hasattr(args, "rounds"):
@@ -206,19 +236,28 @@ def run_mnist_command(args):
             print(line)
         return
     experiments = [(args.out, mnist_config(args, args.mnist_command))]
-    ready_to_run(experiments, args.data_dir)
-    run(experiments, jobs=args.jobs, data_dir=args.data_dir, progress=not args.quiet, on_finish=write_outputs)
+    with dask_executor(args.scheduler) as (executor, workers):
+        ready_to_run(experiments, args.data_dir)
+        jobs = workers or args.jobs
+        run(experiments, jobs=jobs, executor=executor, data_dir=args.data_dir, progress=not args.quiet,
+            on_finish=write_outputs, announce=lambda s: print(s.line(f"mnist {args.mnist_command} into {args.out}", jobs),
+                                                              flush=True))
     print(f"done: {args.out}/summary.csv, summary.md, convergence_accuracy.png, training_curves.png")
 
 
 def run_sweep_command(args):
     from pathlib import Path
+    from .runner import find_store
     from .sweeps import run_sweep, sweep_configs
     base = mnist_config(args, args.experiment)
     values = validate.sweep_values(args.sweep, args.values)
-    ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in sweep_configs(args.sweep, base, values)], args.data_dir)
-    run_sweep(args.sweep, base, args.out, values=values, jobs=args.jobs, data_dir=args.data_dir,
-              progress=not args.quiet)
+    with dask_executor(args.scheduler) as (executor, workers):
+        ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in sweep_configs(args.sweep, base, values)],
+                     args.data_dir)
+        jobs = workers or args.jobs
+        run_sweep(args.sweep, base, args.out, values=values, jobs=jobs, executor=executor, data_dir=args.data_dir,
+                  progress=not args.quiet, store=find_store(args.out),
+                  announce=lambda s: print(s.line(f"sweep {args.sweep} into {args.out}", jobs), flush=True))
     print(f"done: {args.out}/sweep.md, {args.out}/sweep.png and one folder per variant")
 
 
@@ -253,10 +292,44 @@ def run_xor_command(args):
 
 
 def run_examine_command(args):
-    from .examine import examine_folder, summary_markdown
-    rows, _ = examine_folder(args.folder, args.out, args.trial)
+    from .examine import NoMasks, drawn_before, examine_folder, summary_markdown
+    try:
+        rows, _ = examine_folder(args.folder, args.out, args.trial)
+    except NoMasks as e:  # e.g. docs/paper-scale on a clone: say what it holds and where its figures are
+        before = drawn_before(args.folder)
+        if before is None:
+            raise
+        from .runner import open_existing
+        tickets = [r for r in open_existing(args.folder).records() if r["kind"] == "ticket" and r["trial"] == args.trial]
+        print(f"{e}, so section 5 cannot be redrawn from it. Its tickets of trial {args.trial}: {len(tickets)} levels, "
+              f"{tickets[0]['percent_remaining']:.1f}% to {tickets[-1]['percent_remaining']:.2f}% of the weights. "
+              f"Drawn from their masks when it was run, in {before}:\n")
+        print((before / "summary.md").read_text().strip())
+        print(f"\nfigures: {before}/initial_values.png, {before}/connections.png")
+        return
     print(summary_markdown(rows))
     print(f"figures: {args.out}/initial_values.png, {args.out}/connections.png")
+
+
+def run_export_command(args):
+    from ..tickets import save_ticket
+    from .experiments import Unit
+    from .runner import ticket_of
+    unit = Unit(args.level, args.kind, args.trial, args.draw if args.kind != "ticket" else 0)
+    ticket = ticket_of(args.folder, unit)
+    save_ticket(args.out, ticket)
+    r = ticket.result
+    acc = "diverged" if r["diverged"] else f"test accuracy {100 * r['test_accuracy']:.2f}%"
+    print(f"{args.out}: {unit.id} of {args.folder}, {r['percent_remaining']:.2f}% of weights, converged at iteration "
+          f"{r['convergence_iteration']}, {acc}" + ("; with its trained weights" if ticket.trained else ""))
+
+
+def run_compact_command(args):
+    from .runner import compact
+    for folder in args.folders:
+        sizes = compact(folder)
+        kept = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sizes.items()) or "no curves or masks to keep"
+        print(f"{folder}: compact, readable without its trainings store (summary.csv; {kept})")
 
 
 def run_fetch_command(args):
@@ -267,7 +340,7 @@ def run_fetch_command(args):
 
 COMMANDS = {"demo": run_demo_command, "xor": run_xor_command, "mnist": run_mnist_command,
             "sweep": run_sweep_command, "examine": run_examine_command, "reproduce": run_reproduce_command,
-            "fetch-mnist": run_fetch_command}
+            "export": run_export_command, "compact": run_compact_command, "fetch-mnist": run_fetch_command}
 
 
 @contextlib.contextmanager
@@ -304,10 +377,13 @@ def main(argv=None):
         COMMANDS[args.command](args)
     except ConfigError as e:
         return fail(validate.in_cli_words(str(e)))
-    except (LotteryError, OSError) as e:  # OSError: a disk that fills up or a folder removed while we run
+    except LotteryError as e:
         return fail(str(e))
-    except KeyboardInterrupt:
-        print("lottery-np: interrupted", file=sys.stderr)
+    except OSError as e:  # a disk that fills up or a folder removed while we run
+        from .runner import write_failed
+        return fail(write_failed(e))
+    except KeyboardInterrupt as e:  # the runner's says how many trainings are saved
+        print(f"lottery-np: {str(e) or 'interrupted'}", file=sys.stderr)
         return 130
     return 0
 
@@ -315,3 +391,7 @@ def main(argv=None):
 def fail(message):
     print("lottery-np: error: " + " ".join(message.split()), file=sys.stderr)  # always one line
     return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -44,11 +44,31 @@ def load_iterative_tickets(results_dir, trial=0):
         if not folder.done(unit):
             break
         record, arrays = folder.load(unit, arrays=True)
+        if "mask_0" not in arrays:
+            if level == 0:
+                raise NoMasks(f"{results_dir} is a compact folder without its tickets' masks (its trainings were "
+                              f"not kept with it)" if folder.compact else f"{results_dir} keeps no masks of its "
+                              f"tickets: its trainings store {folder.store.path if folder.store else ''} is not here")
+            break
         masks_by_level.append([arrays[f"mask_{i}"].astype(np.float32) for i in range(len(cfg.sizes) - 1)])
         percents.append(record["percent_remaining"])
     if not masks_by_level:
         raise ResultsError(f"{results_dir} has no finished ticket of trial {trial} yet; run the experiment first")
     return theta0(cfg, trial).weights, masks_by_level, percents, cfg.init_std
+
+
+class NoMasks(ResultsError):
+    """A results folder whose tickets' masks are not at hand (a compact folder without them)."""
+
+
+def drawn_before(results_dir):
+    """Where section 5's figures and table of a folder were drawn when it was run (its ``examine/``,
+    or the plan's beside it), or None."""
+    from pathlib import Path
+    for out in (Path(results_dir) / "examine", Path(results_dir).parent / "examine"):
+        if (out / "summary.md").is_file():
+            return out
+    return None
 
 
 def nearest_levels(percents, targets):

@@ -11,23 +11,34 @@ An experiment (one ``ExperimentConfig``) is many trainings. Each training is a
   the ``level``-th one-shot fraction (level 0 is always the unpruned network);
 * ``draw``  — which of the control draws (always 0 for tickets).
 
-A unit needs the masks that some ticket produced when it pruned its trained
-weights (``source``): in iterative pruning, the ticket one round earlier; in
-one-shot pruning, the unpruned ticket of the same trial. ``run_unit`` is a pure
-function of the config, the unit and those inputs — every random number comes
-from a seed derived from ``(config.seed, trial, stream, level, draw)`` — so a
-unit gives the same result whenever and wherever it runs. That is what lets the
+A unit needs what some earlier ticket of its trial left behind (``sources``):
+the masks it is pruned to — cut from the trained weights of the unpruned
+ticket, or passed on by the ticket one round earlier — and, for the variants
+that do not reset to θ0, its starting weights. ``run_unit`` is a pure function
+of the config, the unit and those inputs — every random number comes from a
+seed derived from ``(config.seed, trial, stream, level, draw)`` — so a unit
+gives the same result whenever and wherever it runs. That is what lets the
 runner (``runner.py``) run units in parallel, resume after an interruption, or
 send them to a cluster, without changing a single number.
+
+It also means a training is named by what determines it, not by the
+experiment that asked for it: ``identity`` lists every setting that changes a
+unit's numbers (and nothing else: not the number of trials, rounds or draws,
+not the backend, not whether a test curve is recorded), and ``unit_key`` hashes
+it. Two experiments that share a training — the unpruned network of one-shot
+and iterative pruning, the σ = 0.1 variant of the init sweep and the main
+experiment — find it under the same key, so it is trained once.
 """
 from dataclasses import asdict, dataclass, fields
+import hashlib
+import json
 import time
 
 import numpy as np
 
 from ..data import load_mnist
 from ..engine import supports as engine_supports, train_fused
-from ..errors import ConfigError
+from ..errors import ConfigError, ResultsError
 from ..kernels import BACKENDS
 from ..lottery import reinit_control, shuffle_control
 from ..network import MLP, init_weights
@@ -38,7 +49,7 @@ TRAIN_BACKENDS = ("fused",) + BACKENDS  # "fused": engine.py; the others: train.
 KINDS = ("ticket", "reinit", "shuffle")
 CONTROL_KINDS = ("reinit", "shuffle")
 ONESHOT_FRACTIONS = (0.9, 0.75, 0.55, 0.35, 0.25, 0.15, 0.10, 0.05, 0.025)  # SPEC levels below 100%
-FORMAT = 1  # bump when the meaning of a stored unit changes
+FORMAT = 2  # bump when the meaning of a stored unit changes (1: units stored per folder, by id)
 
 # Streams of randomness, each with its own seed (see ``seed_for``).
 INIT, ORDER, REINIT, SHUFFLE = 0, 1, 2, 3
@@ -64,6 +75,8 @@ class ExperimentConfig:
     reset_iteration : late resetting — reset to the weights the unpruned network had
         after this many iterations instead of θ0 (0 = the paper). A multiple of eval_every.
     record_test_curve : evaluate test accuracy at every evaluation, for the training-curve figures.
+    keep_weights : keep every training's trained weights (off: only the unpruned network's, which every
+        pruned level is cut from, and what the next round needs), e.g. to export them with a ticket.
     n_validation, split_seed, normalize : how MNIST is split and scaled (see ``data.load_mnist``).
     backend : what trains the networks (results agree to float rounding). ``"fused"`` (default):
         the training engine of ``engine.py`` where it applies (plain SGD, softmax cross-entropy),
@@ -92,6 +105,7 @@ class ExperimentConfig:
     reset: str = "init"
     reset_iteration: int = 0
     record_test_curve: bool = True
+    keep_weights: bool = False
     n_validation: int = 5000
     split_seed: int = 0
     normalize: str = "unit"
@@ -209,6 +223,15 @@ def source(config, unit):
     return Unit(previous, "ticket", unit.trial)
 
 
+def sources(config, unit):
+    """Every ticket whose stored arrays ``unit`` needs: its mask's source and, with late
+    resetting, the unpruned ticket that kept the weights of iteration k."""
+    s = source(config, unit)
+    if s is None:
+        return []
+    return [s] if (not config.reset_iteration or s.level == 0) else [s, Unit(0, "ticket", unit.trial)]
+
+
 def seed_for(config, trial, stream, level=0, draw=0):
     """An independent seed for each stream of randomness of each unit."""
     return np.random.SeedSequence([config.seed, trial, stream, level, draw])
@@ -218,6 +241,56 @@ def theta0(config, trial):
     """The trial's initial network θ0 (weights from the init distribution, zero biases)."""
     weights, biases = init_weights(config.sizes, seed_for(config, trial, INIT), std=config.init_std, init=config.init)
     return MLP(weights, biases, backend=config.net_backend)
+
+
+# ----------------------------------------------------------------------------
+# What a training is: every setting that changes its numbers, and its key
+# ----------------------------------------------------------------------------
+
+
+def pruning_rates(config, unit):
+    """The per-layer rates that cut ``unit``'s masks from its source ticket's trained weights."""
+    n_layers = len(config.sizes) - 1
+    if config.experiment == "oneshot":
+        return oneshot_rates(config.fractions[unit.level - 1], n_layers)
+    return layer_rates(config.rate, n_layers, config.output_rate)
+
+
+def identity(config, unit):
+    """Every setting that determines ``unit``'s numbers, as a JSON-ready dict — and nothing else.
+
+    The data split, the network and its initialization, the training settings, the root seed and the
+    trial (θ0 and the minibatch order), the kind, and for a control its draw and level (its seed).
+    Pruned units add how they were pruned — the one-shot fraction, or the round and the per-layer
+    rates of iterative pruning — and what they start from (θ0, θk, or the trained weights). The
+    number of trials, rounds, draws or levels of the experiment, the backend, whether a test curve is
+    recorded and whether weights are kept change no number, and are not here.
+    """
+    d = {"format": FORMAT, "data": {"n_validation": config.n_validation, "split_seed": config.split_seed,
+                                    "normalize": config.normalize},
+         "sizes": list(config.sizes), "init": config.init, "init_std": config.init_std,
+         "training": {"iterations": config.iterations, "batch_size": config.batch_size, "lr": config.lr,
+                      "optimizer": config.optimizer, "eval_every": config.eval_every},
+         "seed": config.seed, "trial": unit.trial, "kind": unit.kind}
+    if unit.kind != "ticket":
+        d.update(level=unit.level, draw=unit.draw)  # a control's weights are drawn from (trial, level, draw)
+    if unit.level == 0:
+        if config.reset_iteration:
+            d["keeps_weights_of_iteration"] = config.reset_iteration  # late resetting: θk is stored with it
+        return d
+    if config.experiment == "oneshot":
+        d["pruned"] = {"oneshot": config.fractions[unit.level - 1]}
+    else:
+        d["pruned"] = {"rounds": unit.level, "rates": list(pruning_rates(config, unit))}
+    d["start"] = ("trained" if config.reset == "none" else
+                  f"iteration {config.reset_iteration}" if config.reset_iteration else "init")
+    return d
+
+
+def unit_key(config, unit):
+    """A stable name for the training ``unit`` is: a hash of its ``identity``."""
+    text = json.dumps(identity(config, unit), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 _DATA = {}
@@ -247,19 +320,42 @@ def _unpack(prefix, arrays):
     return [arrays[f"{prefix}{i}"] for i in range(n)]
 
 
-def inputs_for(config, unit, source_arrays):
-    """What ``unit`` needs from its source ticket's stored arrays: its masks, and its
-    starting weights when they are not θ0 (late resetting, or no reset at all)."""
+def _needed(arrays, prefix, what, ticket):
+    found = _unpack(prefix, arrays)
+    if not found:
+        raise ResultsError(f"the {what} of ticket {ticket.id} are not kept where this run looks for them (a compact "
+                           f"folder keeps masks only); train into a folder whose trainings are at hand")
+    return found
+
+
+def inputs_for(config, unit, arrays_of, masks=None):
+    """What ``unit`` needs from the stored arrays of its ``sources``: its masks, and its starting
+    weights when they are not θ0 (late resetting, or no reset at all).
+
+    arrays_of : ``f(ticket unit) -> dict`` of that finished ticket's stored arrays.
+    masks : the unit's masks if already known (e.g. its level's ticket's), else they are made here:
+    the masks of the first pruned level are cut from the unpruned ticket's trained weights (step 3
+    of the paper), those of later rounds are the ones the previous round passed on."""
     if unit.level == 0:
         return {}
-    key = "next_mask_" if config.experiment == "iterative" else f"next_mask_{unit.level - 1}_"
-    out = _pack("mask_", _unpack(key, source_arrays))
+    s = source(config, unit)
+    src = arrays_of(s) if (masks is None or config.reset == "none") else {}
+    if masks is not None:
+        pass
+    elif config.experiment == "iterative" and s.level > 0:
+        masks = _needed(src, "next_mask_", "masks for the next round", s)
+    else:
+        trained = _needed(src, "trained_w_", "trained weights", s)
+        masks = prune_by_magnitude(trained, full_masks(trained), pruning_rates(config, unit))
+    out = _pack("mask_", [m.astype(bool) for m in masks])
     if config.reset == "none":
-        out.update(_pack("start_w_", _unpack("trained_w_", source_arrays)))
-        out.update(_pack("start_b_", _unpack("trained_b_", source_arrays)))
+        out.update(_pack("start_w_", _needed(src, "trained_w_", "trained weights", s)))
+        out.update(_pack("start_b_", _needed(src, "trained_b_", "trained biases", s)))
     elif config.reset_iteration:
-        out.update(_pack("start_w_", _unpack("rewind_w_", source_arrays)))
-        out.update(_pack("start_b_", _unpack("rewind_b_", source_arrays)))
+        zero = Unit(0, "ticket", unit.trial)
+        arrays = src if (s == zero and src) else arrays_of(zero)
+        out.update(_pack("start_w_", _needed(arrays, "rewind_w_", f"weights of iteration {config.reset_iteration}", zero)))
+        out.update(_pack("start_b_", _needed(arrays, "rewind_b_", f"biases of iteration {config.reset_iteration}", zero)))
     return out
 
 
@@ -272,18 +368,9 @@ def _nan_to_none(values):
 # ----------------------------------------------------------------------------
 
 
-def run_unit(config, unit, inputs, data=None, data_dir=None):
-    """Train one unit. Returns ``(record, arrays)``.
-
-    record : a JSON-ready dict — what the unit is, the paper's measurements
-        (convergence iteration, test accuracy there, minimum validation loss,
-        diverged) and the training curves.
-    arrays : what the runner stores beside it. Tickets keep their masks
-        (``mask_i``, bool) and the masks they pass on (``next_mask_i`` for the
-        next round, or ``next_mask_j_i`` for the j-th one-shot fraction).
-    """
-    start_time = time.time()
-    data = data if data is not None else mnist_for(config, data_dir)
+def starting_network(config, unit, inputs):
+    """The network ``unit`` trains, as it is before training: its mask, and its weights reset to θ0
+    (a ticket), to θk or to trained weights (the variants), drawn afresh (control 1) or moved (control 2)."""
     t = unit.trial
     net0 = theta0(config, t)
     masks = [m.astype(net0.dtype) for m in _unpack("mask_", inputs)] or full_masks(net0.weights)
@@ -291,14 +378,41 @@ def run_unit(config, unit, inputs, data=None, data_dir=None):
         start = MLP(_unpack("start_w_", inputs), _unpack("start_b_", inputs), masks, backend=config.net_backend)
     else:
         start = MLP(net0.weights, net0.biases, masks, backend=config.net_backend)  # reset to θ0 (step 4)
-
     if unit.kind == "ticket":
-        net = start
-    elif unit.kind == "reinit":
-        net = reinit_control(start, masks, seed_for(config, t, REINIT, unit.level, unit.draw),
-                             std=config.init_std, init=config.init)
-    else:
-        net = shuffle_control(start, masks, seed_for(config, t, SHUFFLE, unit.level, unit.draw))
+        return start
+    if unit.kind == "reinit":
+        return reinit_control(start, masks, seed_for(config, t, REINIT, unit.level, unit.draw),
+                              std=config.init_std, init=config.init)
+    return shuffle_control(start, masks, seed_for(config, t, SHUFFLE, unit.level, unit.draw))
+
+
+def order_seed(config, trial):
+    """The seed of the trial's minibatch order (the same for every level and kind)."""
+    return seed_for(config, trial, ORDER)
+
+
+def records_curve(config, unit):
+    """Whether ``unit`` evaluates the test set at every evaluation for the curve figures (see ``curve_levels``)."""
+    return config.record_test_curve and unit.trial == 0 and unit.level in config.curve_levels()
+
+
+def run_unit(config, unit, inputs, data=None, data_dir=None, curve=None, keep_weights=None):
+    """Train one unit. Returns ``(record, arrays)``.
+
+    curve, keep_weights : record the whole test curve, keep the trained weights (default: as
+        ``config`` asks for ``unit``). Neither changes a number; the runner asks for them when any
+        experiment sharing the training wants them.
+    record : a JSON-ready dict — what the training is (``key``, ``settings``: its ``identity``), the
+        paper's measurements (convergence iteration, test accuracy there, minimum validation loss,
+        diverged) and the training curves.
+    arrays : what the runner stores beside it. Tickets keep their masks (``mask_i``, bool); the
+        unpruned ticket keeps its trained weights (``trained_w_i``, ``trained_b_i``), which every
+        pruned level is cut from; an iterative ticket keeps the masks of the next round
+        (``next_mask_i``), even after the last, so that the experiment can grow.
+    """
+    start_time = time.time()
+    data = data if data is not None else mnist_for(config, data_dir)
+    net = starting_network(config, unit, inputs)
 
     rewind = {}
 
@@ -309,50 +423,44 @@ def run_unit(config, unit, inputs, data=None, data_dir=None):
 
     wants_rewind = unit.kind == "ticket" and unit.level == 0 and config.reset_iteration > 0
     train_config = config.train_config()
-    train_config.record_test_curve = (config.record_test_curve and unit.trial == 0
-                                      and unit.level in config.curve_levels())
+    train_config.record_test_curve = records_curve(config, unit) if curve is None else bool(curve)
     use_engine = config.backend == "fused" and engine_supports(net, train_config)[0]
     trainer = train_fused if use_engine else train
-    history = trainer(net, data, train_config, seed=seed_for(config, t, ORDER),
+    history = trainer(net, data, train_config, seed=order_seed(config, unit.trial),
                       callback=snapshot if wants_rewind else None)
 
     arrays = {}
+    keep = config.keep_weights if keep_weights is None else keep_weights
     if unit.kind == "ticket":
         arrays.update(_pack("mask_", [m.astype(bool) for m in net.masks]))
-        arrays.update(_next_masks(config, unit, net))
-        if config.reset == "none":
-            arrays.update(_pack("trained_w_", net.weights))
-            arrays.update(_pack("trained_b_", net.biases))
-        elif config.reset_iteration:
-            arrays.update(rewind if unit.level == 0 else {k.replace("start", "rewind"): v
-                                                          for k, v in inputs.items() if k.startswith("start_")})
+        if config.experiment == "iterative" and unit.level > 0:
+            rates = layer_rates(config.rate, len(net.weights), config.output_rate)
+            arrays.update(_pack("next_mask_", [m.astype(bool) for m in prune_by_magnitude(net.weights, net.masks, rates)]))
+        keep = keep or unit.level == 0 or (config.reset == "none" and config.experiment == "iterative")
+        arrays.update(rewind)
+    if keep:
+        arrays.update(_pack("trained_w_", net.weights))
+        arrays.update(_pack("trained_b_", net.biases))
     h = history.to_dict()
     for k in ("train_loss", "val_loss", "val_acc", "test_acc"):
         h[k] = _nan_to_none([float(v) for v in h[k]])
     record = {
-        "id": unit.id, "experiment": config.experiment, "kind": unit.kind, "trial": t, "draw": unit.draw,
-        "level": unit.level, "percent_remaining": percent_remaining(net.masks),
+        "key": unit_key(config, unit), "kind": unit.kind, "trial": unit.trial, "draw": unit.draw,
+        "percent_remaining": percent_remaining(net.masks),
         "convergence_iteration": int(history.convergence_iteration),
         "test_accuracy": _nan_to_none([float(history.test_accuracy)])[0],
         "min_val_loss": _nan_to_none([float(history.min_val_loss)])[0],
         "diverged": bool(history.diverged), "history": h, "seconds": round(time.time() - start_time, 2),
-        "engine": "fused" if use_engine else f"readable ({net.backend})",
+        "engine": "fused" if use_engine else f"readable ({net.backend})", "settings": identity(config, unit),
     }
     return record, arrays
 
 
-def _next_masks(config, unit, net):
-    """Step 3 of the paper: prune the trained ticket to make the next level's masks."""
-    n_layers = len(net.weights)
-    if config.experiment == "iterative":
-        if unit.level >= config.rounds:
-            return {}
-        rates = layer_rates(config.rate, n_layers, config.output_rate)
-        return _pack("next_mask_", [m.astype(bool) for m in prune_by_magnitude(net.weights, net.masks, rates)])
-    if unit.level > 0:
-        return {}
+def distinct(configs):
+    """The distinct trainings of several experiments, each once: ``{key: (config, unit)}`` with the
+    first experiment that asks for it, in plan order."""
     out = {}
-    for j, f in enumerate(config.fractions):
-        masks = prune_by_magnitude(net.weights, full_masks(net.weights), oneshot_rates(f, n_layers))
-        out.update(_pack(f"next_mask_{j}_", [m.astype(bool) for m in masks]))
+    for config in configs:
+        for unit in plan(config):
+            out.setdefault(unit_key(config, unit), (config, unit))
     return out

@@ -100,7 +100,8 @@ def pick_levels(levels, n=4):
 def plot_curves(records, levels=None, path=None, title="test accuracy during training"):
     """Test accuracy vs training iteration at a few levels: tickets solid, controls dashed/dotted
     (mean over trials and draws; runs that diverged are left out)."""
-    levels = levels if levels is not None else pick_levels([r["level"] for r in records])
+    records = [r for r in records if "history" in r]  # a compact folder keeps only the curves it draws
+    levels = levels if levels is not None else pick_levels([r["level"] for r in records]) or [0]
     fig, axes = plt.subplots(1, len(levels), figsize=(3.6 * len(levels), 3.4), sharey=True, squeeze=False)
     for ax, level in zip(axes[0], levels):
         rs = [r for r in records if r["level"] == level and not r["diverged"]]

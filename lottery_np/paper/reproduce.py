@@ -23,8 +23,8 @@ import numpy as np
 
 from . import claims as C
 from ..errors import ConfigError
-from .experiments import ExperimentConfig, plan
-from .runner import _atomic_write, read_summary, run, summary_rows, write_outputs
+from .experiments import ExperimentConfig, distinct, plan, records_curve, unit_key
+from .runner import STORE_NAME, _atomic_write, read_summary, run, summary_rows, survey, write_outputs
 from .sweeps import finish_sweep, sweep_configs
 
 PLANS = {
@@ -162,41 +162,53 @@ def _grid_key(sizes, fractions):
 
 
 def estimate_seconds(folders, jobs, backend="fused", steps=100):
-    """Wall-clock estimate of training every unit of ``folders`` on this machine with ``jobs`` workers.
+    """Wall-clock estimate of training every distinct unit of ``folders`` on this machine with ``jobs`` workers."""
+    return sum(training_estimates(folders, jobs, backend, steps).values()) / max(1, jobs)
+
+
+def training_estimates(folders, jobs, backend="fused", steps=100):
+    """Estimated seconds of each distinct training of ``folders`` (``{key: seconds}``) on this machine,
+    when ``jobs`` of them run at once.
 
     Step and evaluation times are measured at each level's density (the engine's cost follows the
     weights that are left), in ``jobs`` single-threaded worker processes at once, like the real
     ones, so that the estimate includes what the workers cost each other. ``steps`` per measurement:
     fewer is quicker and noisier."""
     from .runner import local_executor
+    units = distinct(cfg for _, cfg in folders)
+    curve = {}
+    for _, cfg in folders:  # a training records its test curve if any experiment sharing it draws it
+        for unit in plan(cfg):
+            k = unit_key(cfg, unit)
+            curve[k] = curve.get(k, False) or records_curve(cfg, unit)
     needed = {}
-    for _, cfg in folders:
-        for level in range(cfg.n_levels):
-            fr = level_fractions(cfg, level)
-            key = _grid_key(cfg.sizes, fr)
-            needed[key] = (cfg.sizes, list(key[1]))  # measured at the grid density
+    for cfg, unit in units.values():
+        key = _grid_key(cfg.sizes, level_fractions(cfg, unit.level))
+        needed[key] = (cfg.sizes, list(key[1]))  # measured at the grid density
     keys = sorted(needed)
     with local_executor(jobs) as pool:
         list(pool.map(warm_worker, range(jobs)))
         results = list(pool.map(training_seconds, [needed[k][0] for k in keys], [needed[k][1] for k in keys],
                                 [backend] * len(keys), [steps] * len(keys)))
     measured = dict(zip(keys, results))
-    total = 0.0
-    for _, cfg in folders:
-        curves = cfg.curve_levels() if cfg.record_test_curve else []
-        for unit in plan(cfg):
-            step, per_example = measured[_grid_key(cfg.sizes, level_fractions(cfg, unit.level))]
-            evals = cfg.iterations // cfg.eval_every + 1
-            test = 10000 if (unit.level in curves and unit.trial == 0) else 1000  # else only at new minima
-            total += cfg.iterations * step + evals * (cfg.n_validation + test) * per_example
-    return total / max(1, jobs)
+    out = {}
+    for k, (cfg, unit) in units.items():
+        step, per_example = measured[_grid_key(cfg.sizes, level_fractions(cfg, unit.level))]
+        evals = cfg.iterations // cfg.eval_every + 1
+        test = 10000 if curve[k] else 1000  # else only at new minima
+        out[k] = cfg.iterations * step + evals * (cfg.n_validation + test) * per_example
+    return out
 
 
-def describe_estimate(mode, folders, jobs, seconds):
+def describe_estimate(mode, folders, jobs, seconds, done=0):
+    """The plan's line: its distinct trainings (and how many are done), its experiments, its estimated time."""
     n_units = sum(len(plan(cfg)) for _, cfg in folders)
-    return (f"plan ({mode}): XOR tables, then {n_units} MNIST trainings in {len(folders)} experiments; "
-            f"estimated {_duration(seconds)} of training with {jobs} job(s) on this machine (step and evaluation "
-            f"times measured at each level's density; figures, saving and XOR come on top)")
+    n_distinct = len(distinct(cfg for _, cfg in folders))
+    left = f"{n_distinct - done} to run, {done} already done; " if done else ""
+    return (f"plan ({mode}): XOR tables, then {n_distinct} distinct MNIST trainings ({left}{n_units} counted per "
+            f"experiment, some shared) in {len(folders)} experiments; estimated {_duration(seconds)} of training with "
+            f"{jobs} job(s) on this machine (step and evaluation times measured at each level's density; figures, "
+            f"saving and XOR come on top)")
 
 
 def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, backend="fused", log=print,
@@ -205,17 +217,22 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
     out = Path(out)
     start = time.time()
     experiments, sweeps = make_plan(mode, seed=seed, backend=backend, overrides=overrides)
-    out.mkdir(parents=True, exist_ok=True)  # only once the plan's settings are known to be good
     folders = all_folders(experiments, sweeps)
-    est = estimate_seconds(folders, jobs, backend)
-    log(describe_estimate(mode, folders, jobs, est))
+    store = out / STORE_NAME  # one store for every experiment of the plan: each distinct training runs once
+    planned = survey([(out / f, cfg) for f, cfg in folders], store)  # checks every folder, writes nothing
+    per_training = training_estimates(folders, jobs, backend)
+    est = sum(per_training.values()) / max(1, jobs)
+    left = sum(per_training[t.key] for t in planned.todo) / max(1, jobs)
+    log(describe_estimate(mode, folders, jobs, est, done=planned.done)
+        + (f"; {_duration(left)} of it left" if planned.done else "") + f"; into {out}")
+    out.mkdir(parents=True, exist_ok=True)  # only once the plan's settings are known to be good
 
     log("§2 XOR ...")
     xor_result = run_xor_section(out / "xor", plan_settings(mode, overrides)["xor_trials"], seed)
 
     log("§3–§6 MNIST ...")
     run([(out / f, cfg) for f, cfg in folders], jobs=jobs, executor=executor, progress=progress,
-        on_finish=write_outputs, data_dir=data_dir)
+        on_finish=write_outputs, data_dir=data_dir, store=store)
     named = {name: [(v, summary_rows(_records(out / f"sweep-{name}" / v, cfg))) for v, cfg in variants]
              for name, variants in sweeps.items()}
     for name, variants in sweeps.items():
@@ -261,8 +278,8 @@ def sweeps_in_folder(out, main):
 
 
 def _records(path, cfg):
-    from .runner import ResultsFolder
-    return ResultsFolder(path, cfg).records()
+    from .runner import open_existing
+    return open_existing(path).records()
 
 
 def _duration(seconds):

@@ -103,14 +103,17 @@ def plot_sweep(name, named_rows, path=None, log_x=None):
     return _save(fig, path)
 
 
-def run_sweep(name, base, out, values=None, jobs=1, executor=None, data_dir=None, progress=True):
-    """Run (or resume) every experiment of a sweep, then write ``sweep.md`` and ``sweep.png``."""
+def run_sweep(name, base, out, values=None, jobs=1, executor=None, data_dir=None, progress=True, store=None,
+              announce=None):
+    """Run (or resume) every experiment of a sweep, then write ``sweep.md`` and ``sweep.png``.
+    store : where the trainings are kept (default: the store beside ``out``, so that a sweep finds
+    the trainings of the experiments made beside it, e.g. ``results/trainings``)."""
     from pathlib import Path
-    from .runner import run, summary_rows, write_outputs
+    from .runner import find_store, run, summary_rows, write_outputs
     out = Path(out)
     named = sweep_configs(name, base, values)
     folders = run([(out / sub, cfg) for sub, cfg in named], jobs=jobs, executor=executor, data_dir=data_dir,
-                  progress=progress, on_finish=write_outputs)
+                  progress=progress, on_finish=write_outputs, store=store or find_store(out), announce=announce)
     finish_sweep(name, out, [(sub, summary_rows(f.records())) for (sub, _), f in zip(named, folders)])
     return folders
 

@@ -65,6 +65,8 @@ RULES = {
     "reset_iteration": (at_least(0), "a whole number ≥ 0 (0 resets to the initial weights)"),
     "seed": (at_least(0), "a whole number ≥ 0"),
     "trial": (at_least(0), "a whole number ≥ 0 (tickets are numbered from 0)"),
+    "level": (at_least(0), "a whole number ≥ 0 (0 is the unpruned network)"),
+    "draw": (at_least(0), "a whole number ≥ 0 (draws are numbered from 0)"),
     "lr": (positive, "a positive number, e.g. 0.1"),
     "init_std": (positive, "a positive number, e.g. 0.1"),
     "rate": (fraction, "a fraction between 0 and 1, e.g. 0.2 to prune 20% of the survivors per round"),
@@ -269,6 +271,54 @@ def check_plot(folders):
         check_folder_to_write("folder", path)  # its figures are redrawn in it
 
 
+def check_export(args):
+    from .experiments import Unit
+    hint = "a folder made by 'lottery-np mnist' or 'sweep'"
+    f = check_results_folder("folder", args.folder, hint)
+    cfg = f.config
+    if args.trial >= cfg.trials:
+        raise ConfigError(f"--trial {args.trial} is not in {args.folder}: it has trials 0 to {cfg.trials - 1}")
+    if args.level >= cfg.n_levels:
+        raise ConfigError(f"--level {args.level} is not in {args.folder}: it has levels 0 to {cfg.n_levels - 1}")
+    if args.kind != "ticket":
+        if args.level == 0:
+            raise ConfigError("--level 0 (the unpruned network) has no controls; give --kind ticket or a --level ≥ 1")
+        if args.kind not in cfg.control_kinds or args.draw >= cfg.controls:
+            raise ConfigError(f"--kind {args.kind} --draw {args.draw} is not in {args.folder}: it has "
+                              f"{cfg.controls} draw(s) of {', '.join(cfg.control_kinds) or 'no control'}")
+    unit = Unit(args.level, args.kind, args.trial, args.draw if args.kind != "ticket" else 0)
+    if not f.done(unit):
+        raise ConfigError(f"folder {args.folder} has no finished training {unit.id} yet; run (or resume) the "
+                          f"experiment first")
+    out = Path(args.out)
+    if out.is_dir():
+        raise ConfigError(f"--out {args.out} is a folder; give the ticket file to write, e.g. {out / 'ticket.npz'}")
+    check_folder_to_write("--out", out.parent if str(out.parent) else ".")
+
+
+def check_compact(folders):
+    from .experiments import plan
+    from .runner import _legacy_folder
+    for path in folders:
+        f = _legacy_folder(path)
+        if f is None:
+            f = check_results_folder("folder", path, "folders made by 'lottery-np mnist' or 'sweep'")
+            if f.compact:
+                raise ConfigError(f"folder {path} is compact already")
+        if not any(f.done(u) for u in plan(f.config)):
+            raise ConfigError(f"folder {path} has no finished trainings to keep; run the experiment first")
+        check_folder_to_write("folder", path)
+
+
+def check_store(args):
+    """The trainings store a new run keeps its trainings in (``runner.find_store``: beside --out) can be
+    written. A folder being resumed uses the store it names."""
+    from .runner import find_store
+    if args.command == "mnist" and (Path(args.out) / "config.json").is_file():
+        return
+    check_folder_to_write("the trainings store", find_store(args.out).path)
+
+
 # ----------------------------------------------------------------------------
 # Everything, for any subcommand
 # ----------------------------------------------------------------------------
@@ -284,12 +334,20 @@ def check(args):
     check_relations(args)
     if args.command == "examine":
         check_examine(args.folder, args.trial)
+    if args.command == "export":
+        check_export(args)
+        return
+    if args.command == "compact":
+        check_compact(args.folders)
+        return
     if getattr(args, "mnist_command", None) == "plot":
         check_plot(args.folders)
     elif args.command in USES_MNIST:
         check_data_dir(getattr(args, "data_dir", None))
     if getattr(args, "out", None) is not None:
         check_folder_to_write("--out", args.out)
+        if args.command in ("mnist", "sweep") and getattr(args, "mnist_command", None) != "plot":
+            check_store(args)
 
 
 # ----------------------------------------------------------------------------

@@ -1,0 +1,262 @@
+"""Trainings stored by what determines them: the same numbers as before, each distinct training
+run once, folders that grow, tickets taken out as files, compact folders, and runs that stop cleanly.
+
+Real MNIST with a tiny network (784-40-20-10, 60 iterations), so that every run takes seconds.
+"""
+import errno
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lottery_np as lt
+from lottery_np.paper import runner
+from lottery_np.paper.cli import main
+from lottery_np.paper.experiments import ExperimentConfig, Unit, distinct, plan, unit_key
+from lottery_np.paper.reproduce import all_folders, describe_estimate, make_plan
+from lottery_np.paper.runner import open_existing, read_summary, run, write_outputs
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SMALL = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=1, controls=1, rounds=2, fractions=(0.5,))
+CLI = ["--iterations", "60", "--eval-every", "20", "--sizes", "784", "40", "20", "10", "--quiet"]
+
+
+def small(**kw):
+    return ExperimentConfig(**{**SMALL, **kw})
+
+
+def trainings_in(store):
+    """Every training file of a store, with its modification time."""
+    return {p.name: p.stat().st_mtime_ns for p in Path(store).glob("*.npz")}
+
+
+# The plan of tests/fixtures/tiny_plan_summaries_numpy.json: its summaries were written by lottery_np before
+# trainings were stored by content (commit 5f07508), with the readable NumPy path (which the engine's changes
+# leave alone), by running every folder of this plan with runner.run.
+FIXTURE_PLAN = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=2, controls=1, fractions=(0.5, 0.1),
+                    rounds=3, sweep_trials=1, sweep_rounds=2, sweep_fractions=(0.5,), xor_trials=20,
+                    values={"init-std": (0.05, 0.1, 0.2), "size": ((30, 10), (40, 20)), "rate": (0.2, 0.5),
+                            "late-reset": (0, 20)})
+
+
+def test_a_small_plan_gives_the_numbers_it_gave_before_each_training_once(tmp_path):
+    folders = all_folders(*make_plan("quick", backend="numpy", overrides=FIXTURE_PLAN))
+    run([(tmp_path / f, c) for f, c in folders], jobs=2, progress=False, store=tmp_path / "trainings")
+    before = json.loads((FIXTURES / "tiny_plan_summaries_numpy.json").read_text())
+    assert {f: (tmp_path / f / "summary.csv").read_text() for f, _ in folders} == before
+    rows = sum(len(plan(c)) for _, c in folders)
+    assert len(trainings_in(tmp_path / "trainings")) == len(distinct(c for _, c in folders)) < rows
+
+
+def test_experiments_sharing_trainings_train_them_once(tmp_path):
+    iterative, oneshot = small(experiment="iterative"), small(experiment="oneshot")
+    no_reset = iterative.replace(reset="none", controls=0)  # shares only the unpruned network
+    experiments = [(tmp_path / "it", iterative), (tmp_path / "os", oneshot), (tmp_path / "none", no_reset)]
+    surveyed = []
+    run(experiments, progress=False, announce=surveyed.append)
+    store = tmp_path / "trainings"
+    expected = len(plan(iterative)) + len(plan(oneshot)) - 1 + len(plan(no_reset)) - 1
+    assert len(surveyed[0].todo) == expected == len(trainings_in(store))
+    shared = unit_key(iterative, Unit(0))
+    assert unit_key(oneshot, Unit(0)) == unit_key(no_reset, Unit(0)) == shared
+    for path, cfg in experiments:  # each folder lists the shared training under its own experiment
+        rows = read_summary(path)
+        assert len(rows) == len(plan(cfg)) and rows[0]["experiment"] == cfg.experiment
+    assert read_summary(tmp_path / "it")[0] == {**read_summary(tmp_path / "os")[0], "experiment": "iterative"}
+    before = trainings_in(store)
+    again = []
+    run([(tmp_path / "os-again", oneshot)], progress=False, announce=again.append)  # a new folder, same root
+    assert again[0].todo == [] and trainings_in(store) == before  # nothing trained again
+    assert (tmp_path / "os-again" / "summary.csv").read_text() == (tmp_path / "os" / "summary.csv").read_text()
+
+
+def test_a_folder_grows_by_a_round_a_trial_and_a_draw_training_only_the_new_ones(tmp_path, capsys):
+    out = tmp_path / "grow" / "it"
+    args = ["mnist", "iterative", *CLI, "--out", str(out), "--trials", "1", "--controls", "1", "--rounds", "2"]
+    assert main(args) == 0
+    first = trainings_in(tmp_path / "grow" / "trainings")
+    assert len(first) == 1 + 2 * (1 + 2)
+    capsys.readouterr()
+    bigger = ["mnist", "iterative", *CLI, "--out", str(out), "--trials", "2", "--controls", "2", "--rounds", "3"]
+    assert main(bigger) == 0
+    said = capsys.readouterr().out.splitlines()[0]
+    assert "25 trainings to run (7 of 32 already done)" in said and "trainings" in said
+    grown = trainings_in(tmp_path / "grow" / "trainings")
+    assert len(grown) == 2 * (1 + 3 * (1 + 4)) and {k: grown[k] for k in first} == first  # old ones untouched
+    assert json.loads((out / "config.json").read_text())["rounds"] == 3
+    # the grown folder holds what a fresh run of the bigger experiment gives
+    fresh = tmp_path / "fresh" / "it"
+    assert main([*bigger[:-6], "--out", str(fresh), *bigger[-6:]]) == 0
+    assert (out / "summary.csv").read_text() == (fresh / "summary.csv").read_text()
+    assert (out / "summary.md").read_text() == (fresh / "summary.md").read_text()
+    # asking for less keeps what the folder holds, and trains nothing
+    assert main(args) == 0 and len(read_summary(out)) == 32 and trainings_in(tmp_path / "grow" / "trainings") == grown
+
+
+def test_one_shot_levels_are_added_after_the_folders_and_other_changes_are_refused(tmp_path, capsys):
+    out = tmp_path / "os"
+    base = ["mnist", "oneshot", *CLI, "--out", str(out), "--trials", "1", "--controls", "1"]
+    assert main([*base, "--levels", "50"]) == 0
+    before = trainings_in(tmp_path / "trainings")
+    assert main([*base, "--levels", "50", "20"]) == 0
+    assert len(trainings_in(tmp_path / "trainings")) == len(before) + 3  # the new level's ticket and two controls
+    capsys.readouterr()
+    summary = (out / "summary.csv").read_text()
+    assert main([*base, "--levels", "20", "50"]) == 2  # would move level 1's controls to other draws
+    assert "fractions (--levels): 50 20 there, 20 50 now" in capsys.readouterr().err
+    assert main([*base, "--levels", "50", "20", "--init-std", "0.05"]) == 2
+    assert "init_std: 0.1 there, 0.05 now" in capsys.readouterr().err
+    assert (out / "summary.csv").read_text() == summary
+
+
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory):
+    """An iterative folder trained with --keep-weights."""
+    out = tmp_path_factory.mktemp("kept") / "it"
+    assert main(["mnist", "iterative", *CLI, "--out", str(out), "--trials", "1", "--controls", "1", "--rounds", "2",
+                 "--keep-weights"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("kind, level", [("ticket", 2), ("shuffle", 1), ("ticket", 0)])
+def test_an_exported_ticket_trains_to_its_stored_result_exactly(kept, tmp_path, kind, level, capsys):
+    path = tmp_path / "ticket.npz"
+    assert main(["export", str(kept), "--level", str(level), "--kind", kind, "--out", str(path)]) == 0
+    assert "with its trained weights" in capsys.readouterr().out
+    ticket = lt.load_ticket(path)
+    row = next(r for r in read_summary(kept) if (r["kind"], r["level"], r["trial"]) == (kind, level, 0))
+    assert ticket.result["percent_remaining"] == row["percent_remaining"]
+    net = ticket.net.copy()
+    data = lt.load_mnist(**ticket.data)
+    history = lt.train_fused(net, data, ticket.config, seed=ticket.order_seed)
+    assert history.convergence_iteration == row["convergence_iteration"] == ticket.result["convergence_iteration"]
+    assert history.test_accuracy == row["test_accuracy"] and history.min_val_loss == row["min_val_loss"]
+    for w, trained in zip(net.weights, ticket.trained[0]):
+        np.testing.assert_array_equal(w, trained)  # the very weights the run kept
+    assert ticket.train(data).test_accuracy == row["test_accuracy"]
+
+
+def test_save_and_load_a_ticket_in_python(tmp_path):
+    net = lt.MLP.initialize((784, 20, 10), seed=3)
+    config = lt.TrainConfig(iterations=40, eval_every=20)
+    lt.save_ticket(tmp_path / "t.npz", lt.Ticket(net, config, seed=[0, 1, 1, 0, 0], data={"n_validation": 5000}))
+    ticket = lt.load_ticket(tmp_path / "t.npz")
+    for a, b in zip(ticket.net.weights + ticket.net.masks, net.weights + net.masks):
+        np.testing.assert_array_equal(a, b)
+    assert ticket.config == config and ticket.trained is None
+    assert not list(tmp_path.glob(".*"))
+    with pytest.raises(lt.ResultsError, match="not a ticket file"):
+        lt.load_ticket(tmp_path / "missing.npz")
+
+
+def test_a_compact_folder_is_read_redrawn_and_grown_without_its_store(tmp_path):
+    out = tmp_path / "it"
+    args = ["mnist", "iterative", *CLI, "--out", str(out), "--trials", "1", "--controls", "1"]
+    assert main([*args, "--rounds", "2"]) == 0
+    assert main(["examine", str(out), "--out", str(tmp_path / "ex-before")]) == 0
+    summary_md = (out / "summary.md").read_text()
+    assert main(["compact", str(out)]) == 0
+    (tmp_path / "trainings").rename(tmp_path / "elsewhere")  # a clone: the store is not there
+    folder = open_existing(out)
+    assert folder.compact and len(folder.records()) == 7
+    assert main(["examine", str(out), "--out", str(tmp_path / "ex-after")]) == 0
+    assert (tmp_path / "ex-after" / "summary.md").read_text() == (tmp_path / "ex-before" / "summary.md").read_text()
+    assert main(["mnist", "plot", str(out)]) == 0
+    assert (out / "summary.md").read_text() == summary_md and (out / "training_curves.png").stat().st_size > 10000
+    assert main([*args, "--rounds", "3"]) == 0  # grows from the masks it keeps: round 3's ticket and controls
+    assert len(trainings_in(tmp_path / "trainings")) == 3 and len(read_summary(out)) == 10
+
+
+def test_the_committed_paper_scale_folders_work_from_a_clone(tmp_path, capsys):
+    import shutil
+    root = Path(__file__).resolve().parent.parent / "docs" / "paper-scale"
+    clone = tmp_path / "paper-scale"
+    shutil.copytree(root, clone)
+    assert main(["examine", str(clone / "mnist-iterative")]) == 0
+    out = capsys.readouterr().out
+    assert "19 levels" in out and "| 13 | 5.6 |" in out and "examine/initial_values.png" in out
+    assert main(["mnist", "plot", str(clone / "mnist-oneshot"), str(clone / "mnist-iterative")]) == 0
+    for name in ("mnist-oneshot", "mnist-iterative"):
+        assert (clone / name / "summary.md").read_text() == (root / name / "summary.md").read_text()
+    assert (clone / "mnist-oneshot" / "oneshot_vs_iterative.png").exists()
+    assert sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) < 10e6
+
+
+def test_a_full_disk_is_one_line_leaves_no_temporary_file_and_keeps_what_finished(tmp_path, monkeypatch, capsys):
+    real_open = open
+    saves = []
+
+    class FullDisk:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+    def opening(path, mode="r", *a, **kw):
+        f = real_open(path, mode, *a, **kw)
+        if ".npz." in str(path) and "trainings" in str(path):
+            saves.append(path)
+            if len(saves) > 2:  # the third training finds the disk full
+                return FullDisk(f)
+        return f
+
+    monkeypatch.setattr(runner, "open", opening, raising=False)
+    out = tmp_path / "it"
+    args = ["mnist", "iterative", *CLI, "--out", str(out), "--trials", "1", "--controls", "1", "--rounds", "2"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and str(tmp_path / "trainings") in err
+    assert "2 finished training(s) are kept" in err and "run the same command again" in err
+    assert [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")] == []
+    kept = trainings_in(tmp_path / "trainings")
+    assert len(kept) == 2
+    monkeypatch.undo()
+    assert main(args) == 0
+    done = trainings_in(tmp_path / "trainings")
+    assert len(done) == 7 and {k: done[k] for k in kept} == kept
+
+
+def test_ctrl_c_says_how_many_trainings_are_saved_and_how_to_resume(tmp_path, monkeypatch, capsys):
+    calls = []
+
+    def interrupt(record):
+        calls.append(record)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return ""
+
+    monkeypatch.setattr(runner, "describe", interrupt)
+    out = tmp_path / "it"
+    args = ["mnist", "iterative", *CLI, "--out", str(out), "--trials", "1", "--controls", "1", "--rounds", "2"]
+    assert main(args) == 130
+    err = capsys.readouterr().err
+    assert err == (f"lottery-np: interrupted: 2 of 7 trainings are saved in {tmp_path / 'trainings'} (2 in this run); "
+                   f"run the same command again to resume\n")
+    monkeypatch.undo()
+    assert main(args) == 0 and len(trainings_in(tmp_path / "trainings")) == 7
+
+
+def test_the_plans_count_distinct_trainings():
+    full, quick = (all_folders(*make_plan(m)) for m in ("full", "quick"))
+    assert sum(len(plan(c)) for _, c in full) == 3220 and len(distinct(c for _, c in full)) == 2590
+    assert sum(len(plan(c)) for _, c in quick) == 267 and len(distinct(c for _, c in quick)) == 205
+    assert "2590 distinct MNIST trainings (3220 counted per experiment" in describe_estimate("full", full, 2, 3600)
+
+
+def test_write_outputs_draws_the_curves_the_folder_holds(tmp_path):
+    cfg = small(experiment="iterative", controls=0, rounds=3)
+    folder = run([(tmp_path / "it", cfg)], progress=False)[0]
+    assert runner.curve_levels(folder.records()) == [0, 1, 2, 3]
+    assert "training_curves.png" in write_outputs(folder)
+
