@@ -45,7 +45,7 @@ from ..network import MLP, init_weights
 from ..pruning import check_rate, full_masks, layer_rates, oneshot_rates, percent_remaining, prune_by_magnitude
 from ..train import TrainConfig, train
 
-TRAIN_BACKENDS = ("fused",) + BACKENDS  # "fused": engine.py; the others: train.py with those kernels
+TRAIN_BACKENDS = ("fused",) + BACKENDS  # "fused": lottery_np/engine/; the others: train.py with those kernels
 KINDS = ("ticket", "reinit", "shuffle")
 CONTROL_KINDS = ("reinit", "shuffle")
 ONESHOT_FRACTIONS = (0.9, 0.75, 0.55, 0.35, 0.25, 0.15, 0.10, 0.05, 0.025)  # SPEC levels below 100%
@@ -79,7 +79,7 @@ class ExperimentConfig:
         pruned level is cut from, and what the next round needs), e.g. to export them with a ticket.
     n_validation, split_seed, normalize : how MNIST is split and scaled (see ``data.load_mnist``).
     backend : what trains the networks (results agree to float rounding). ``"fused"`` (default):
-        the training engine of ``engine.py`` where it applies (plain SGD, softmax cross-entropy),
+        the training engine of ``lottery_np/engine/`` where it applies (plain SGD, softmax cross-entropy),
         the readable path with ``"auto"`` kernels otherwise; ``"numpy"``, ``"numba"``, ``"sparse"``,
         ``"auto"``: the readable path (``train.train``) with those kernels. Each unit's record
         says which path trained it (``engine``).
