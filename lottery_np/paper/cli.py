@@ -92,9 +92,9 @@ def build_parser():
     size.add_argument("--standard", dest="mode", action="store_const", const="standard",
                       help="the paper's training (50,000 iterations, every level) with 2 tickets and 1 draw of "
                            "each control; no section 6 sweeps (run them with 'sweep' into OUT/sweep-NAME); "
-                           "about 2 hours on 2 cores")
+                           "about 40 minutes on 2 cores")
     size.add_argument("--full", dest="mode", action="store_const", const="full",
-                      help="the paper's scale: 5 tickets, 3 + 3 control draws, every sweep; about 34 hours on 2 cores")
+                      help="the paper's scale: 5 tickets, 3 + 3 control draws, every sweep; about 11 hours on 2 cores")
     r.set_defaults(mode="quick")
     r.add_argument("--estimate", action="store_true",
                    help="print the plan's estimated wall time on this machine and exit without training")
