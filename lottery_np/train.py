@@ -24,7 +24,8 @@ from .optim import RULES, Optimizer
 
 @dataclass
 class TrainConfig:
-    """How to train. Defaults are the paper's LeNet-300-100 settings (SPEC.md).
+    """How to train. Defaults are the paper's LeNet-300-100 settings (plain SGD, lr 0.1,
+    minibatches of 60, 50,000 iterations, validation every 100; the README's "Settings").
 
     iterations : minibatch steps in total (paper: 50,000).
     batch_size : examples per step (paper: 60).

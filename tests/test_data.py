@@ -127,7 +127,8 @@ def test_xor():
 
 
 def test_real_mnist():
-    """The real data set (downloaded on first use, then cached): SPEC.md's canonical properties."""
+    """The real data set (downloaded on first use, then cached) is the original MNIST: 60,000 + 10,000
+    images in their original order (first training labels 5 0 4 1 9 2 1 3 1 4, mean pixel 33.318)."""
     raw = D.load_mnist_raw()
     assert raw["y_train"][:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
     assert raw["x_train"].mean() == pytest.approx(33.318, abs=1e-3)

@@ -62,7 +62,7 @@ def test_ties_are_broken_by_position():
 
 
 def test_spec_iterative_schedule(lenet):
-    """SPEC.md: overall remaining after k rounds of 20% (output 10%)."""
+    """The paper's figures: overall remaining after k rounds of 20% (output 10%)."""
     masks, got = full_masks(lenet.weights), {}
     for k in range(1, 19):
         masks = prune_by_magnitude(lenet.weights, masks, layer_rates(0.2, 3))

@@ -48,7 +48,7 @@ from ..train import TrainConfig, train
 TRAIN_BACKENDS = ("fused",) + BACKENDS  # "fused": lottery_np/engine/; the others: train.py with those kernels
 KINDS = ("ticket", "reinit", "shuffle")
 CONTROL_KINDS = ("reinit", "shuffle")
-ONESHOT_FRACTIONS = (0.9, 0.75, 0.55, 0.35, 0.25, 0.15, 0.10, 0.05, 0.025)  # SPEC levels below 100%
+ONESHOT_FRACTIONS = (0.9, 0.75, 0.55, 0.35, 0.25, 0.15, 0.10, 0.05, 0.025)  # the paper's one-shot levels below 100% (section 3)
 FORMAT = 2  # bump when the meaning of a stored unit changes (1: units stored per folder, by id)
 
 # Streams of randomness, each with its own seed (see ``seed_for``).
@@ -57,7 +57,7 @@ INIT, ORDER, REINIT, SHUFFLE = 0, 1, 2, 3
 
 @dataclass
 class ExperimentConfig:
-    """Everything that determines an experiment's numbers. Defaults: SPEC.md.
+    """Everything that determines an experiment's numbers. Defaults: the paper's settings (README, "Settings").
 
     experiment : ``"oneshot"`` (section 3) or ``"iterative"`` (section 4).
     sizes : layer widths, input first (LeNet-300-100: 784-300-100-10).
