@@ -29,6 +29,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..sparse import layout_from_mask
+
 ROWS, COLS = 0, 1
 
 ROWS_ABOVE = {
@@ -65,15 +67,10 @@ def choose_modes(masks):
 
 
 def survivors(m):
-    """(iptr, icols, optr, orows): the nonzeros of a (D, M) mask by row (CSR) and by column (CSC)."""
-    d_in, d_out = m.shape
-    rows, cols = np.nonzero(m)  # row-major: by row, columns ascending
-    iptr = np.zeros(d_in + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=d_in), out=iptr[1:])
-    order = np.lexsort((rows, cols))  # by column, rows ascending
-    optr = np.zeros(d_out + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cols, minlength=d_out), out=optr[1:])
-    return iptr, cols.astype(np.int64), optr, rows[order].astype(np.int64)
+    """(iptr, icols, optr, orows): the nonzeros of a (D, M) mask by row (CSR, ``sparse.layout_from_mask``)
+    and by column (the CSR of the transposed mask)."""
+    by_row, by_col = layout_from_mask(m), layout_from_mask(np.asarray(m).T)
+    return by_row.indptr, by_row.cols, by_col.indptr, by_col.cols
 
 
 def pack(net, modes=None):
