@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from lottery_np.paper import claims as C
-from lottery_np.paper.reproduce import _paper_scale_link, examine_markdown, xor_markdown
+from lottery_np.paper.reproduce import _paper_scale_link, examine_section, xor_section
 from lottery_np.paper.xor import PAPER
 
 LONG = 50_000  # a budget inside which every network below has converged
@@ -409,16 +409,16 @@ def xor_result(random_2=49.1, iterative_2=91.5, oneshot_2=82.4, trials=1000):
 
 
 def test_xor_claims_reproduced_with_the_papers_numbers():
-    assert verdicts(xor_markdown(xor_result()), 2) == ["✅ reproduced"] * 3
+    assert verdicts(xor_section(xor_result())[1], 2) == ["✅ reproduced"] * 3
 
 
 def test_xor_claims_not():
-    lines = xor_markdown(xor_result(random_2=99.0, iterative_2=75.0, oneshot_2=90.0))
+    lines = xor_section(xor_result(random_2=99.0, iterative_2=75.0, oneshot_2=90.0))[1]
     assert verdicts(lines, 2) == ["❌ not", "❌ not", "❌ not"]
 
 
 def test_xor_claims_undecided_with_few_trials():
-    lines = xor_markdown(xor_result(random_2=80.0, trials=20))
+    lines = xor_section(xor_result(random_2=80.0, trials=20))[1]
     assert verdicts(lines, 2) == ["⚪ undecided", "⚪ undecided", "⚪ undecided"]
 
 
@@ -434,11 +434,11 @@ def examine_result(end_share, survivors_end=12936):
 @pytest.mark.parametrize("end_share, expected", [(0.30, "✅ reproduced"), (0.07, "🟡 partly"), (0.02, "❌ not"),
                                                  (0.05, "⚪ undecided")])
 def test_bimodal_claim(end_share, expected):
-    assert verdicts(examine_markdown(examine_result(end_share)), 5)[0] == expected
+    assert verdicts(examine_section(examine_result(end_share))[1], 5)[0] == expected
 
 
 def test_examine_tables_keep_their_columns():
-    text = "\n".join(examine_markdown(examine_result(0.30)))
+    text = "\n".join(examine_section(examine_result(0.30))[1])
     for line in text.splitlines():
         if line.startswith("| level"):  # the ticket table's header names |w0|
             assert len(UNESCAPED_BAR.findall(line)) == 8

@@ -53,6 +53,16 @@ def test_plan_counts_and_sources():
         assert s is None or units.index(s) < units.index(u)
 
 
+def test_control_levels_pick_the_levels_with_controls_and_change_no_key():
+    from lottery_np.paper.experiments import unit_key
+    every, some = tiny(experiment="iterative"), tiny(experiment="iterative", control_levels=(3, 1))
+    assert some.control_levels == (1, 3)
+    assert {u.level for u in plan(some) if u.kind != "ticket"} == {1, 3}
+    assert [u for u in plan(every) if u.kind == "ticket" or u.level in (1, 3)] == plan(some)
+    assert all(unit_key(some, u) == unit_key(every, u) for u in plan(some))  # the same trainings either way
+    assert ExperimentConfig.from_dict(some.to_dict()) == some
+
+
 def test_iterative_levels_shrink_and_controls_share_the_ticket_mask(data):
     config = tiny(experiment="iterative")
     res = run_all(config, data)
@@ -118,6 +128,9 @@ def test_no_reset_continues_from_the_trained_weights(data):
     (dict(trials=0), "trials"),
     (dict(control_kinds=("reinit", "flip")), "control kind"),
     (dict(iterations=0), "iterations"),
+    (dict(control_levels=(0,)), "control_levels"),
+    (dict(control_levels=(1, 1)), "distinct"),
+    (dict(experiment="iterative", control_levels=(4,)), "from 1 to 3"),
 ])
 def test_bad_settings_are_named(bad, message):
     with pytest.raises(ConfigError, match=message):

@@ -6,17 +6,19 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lottery_np.paper.cli import main
 from lottery_np.paper.experiments import plan
 from lottery_np.paper.reproduce import all_folders, estimate_seconds, make_plan, reproduce
+from lottery_np.paper.runner import read_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=1, controls=1, fractions=(0.5, 0.1),
             rounds=3, sweep_trials=1, sweep_rounds=2, sweep_fractions=(0.5,), xor_trials=20,
             values={"init-std": (0.05, 0.1, 0.2), "size": ((30, 10), (60, 20)), "rate": (0.2, 0.5),
-                    "late-reset": (0, 20)})
+                    "late-reset": (0, 20)}, oneshot={}, iterative={}, sweeps=True)
 
 
 # Resuming and the Dask executor are checked on the main experiments alone: the sweeps go through the
@@ -88,6 +90,38 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     pytest.importorskip("distributed")
     assert main(["reproduce", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path)]) == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+
+
+def test_quick_plan_scaled_down_puts_verdicts_first_and_ends_with_the_headline(tmp_path):
+    """The quick plan as it is (levels, rounds, controls where they decide), on a small network and a short
+    training: the report opens with the verdict table and the headline figure, and the last lines the plan
+    logs are the headline verdicts."""
+    from lottery_np.paper.reproduce import HEADLINE
+    logged = []
+    path = reproduce(tmp_path, jobs=2, overrides=dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20,
+                                                      xor_trials=20), progress=False, log=logged.append)
+    text = path.read_text()
+    top = text.split("## §2 XOR")[0]
+    assert "This is the quick version" in top and "## Verdicts" in top
+    assert top.count("| 4 |") == 5 and top.count("| 3 |") == 3  # every §3 and §4 claim in the table at the top
+    assert "![tickets against both controls](mnist-iterative/convergence_accuracy.png)" in top
+    assert "none of its sweeps" in top
+    assert len(logged) > len(HEADLINE) and all("§" in line for line in logged[-len(HEADLINE):])
+    assert "§4 Iterative tickets keep" in logged[-len(HEADLINE)]
+    iterative = read_summary(tmp_path / "mnist-iterative")
+    assert {r["level"] for r in iterative if r["kind"] != "ticket"} == {9, 11}  # controls only where they decide
+    assert {r["kind"] for r in read_summary(tmp_path / "mnist-oneshot")} == {"ticket", "shuffle"}
+
+
+def test_quick_plan_reaches_the_sizes_its_claims_look_at():
+    """The quick plan can decide the §4 claims only if its iterative tickets go below 4%, its one-shot tickets
+    reach 5% (where they lose accuracy) and its controls sit at the small sizes (≤ 35%) the claims compare."""
+    from lottery_np.paper.reproduce import level_fractions
+    (_, one), (_, it) = make_plan("quick")[0]
+    percent = lambda cfg, lv: 100 * np.average(level_fractions(cfg, lv), weights=[784 * 300, 300 * 100, 100 * 10])  # noqa: E731
+    assert percent(it, it.rounds) < 4 and min(one.fractions) <= 0.05
+    assert all(percent(cfg, lv) <= 35 for cfg in (one, it) for lv in cfg.control_levels)
+    assert one.iterations == it.iterations >= 30000 and one.trials >= 2 and one.controls >= 1
 
 
 def test_full_plan_is_the_papers_scale_and_estimated_longer():

@@ -125,6 +125,8 @@ def add_experiment_options(e, name, dflt):
                    help=f"draws of each control per ticket and level (default {dflt.controls}; 0 for none)")
     e.add_argument("--control-kinds", nargs="+", choices=CONTROL_KINDS, default=list(CONTROL_KINDS),
                    help="reinit = control 1 (fresh weights), shuffle = control 2 (moved weights)")
+    e.add_argument("--control-levels", type=whole_number, nargs="+", default=None,
+                   help="only these pruned levels get controls, e.g. 7 9 11 (default: every level)")
     e.add_argument("--iterations", type=whole_number, default=dflt.iterations, help="per training (default 50000)")
     e.add_argument("--eval-every", type=whole_number, default=dflt.eval_every, help="default 100")
     if name in ("oneshot", "sweep"):
@@ -196,7 +198,8 @@ def mnist_config(args, experiment):
     kw = dict(experiment=experiment, sizes=args.sizes, init=args.init, init_std=args.init_std,
               iterations=args.iterations, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
               eval_every=args.eval_every, trials=args.trials, controls=args.controls,
-              control_kinds=args.control_kinds, reset=args.reset, reset_iteration=args.reset_iteration,
+              control_kinds=args.control_kinds, control_levels=args.control_levels, reset=args.reset,
+              reset_iteration=args.reset_iteration,
               record_test_curve=not args.no_test_curve, keep_weights=args.keep_weights, backend=args.backend,
               seed=args.seed)
     if hasattr(args, "levels"):

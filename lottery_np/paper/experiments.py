@@ -66,6 +66,8 @@ class ExperimentConfig:
     trials : independent tickets (paper: 5).
     controls : draws of each control per ticket and level (paper: 3); 0 for none.
     control_kinds : which controls: ``reinit`` (control 1), ``shuffle`` (control 2).
+    control_levels : the pruned levels that get controls (``None``: every one, as in the paper), e.g.
+        ``(7, 9, 11)`` to spend a short budget where the controls converge.
     fractions : one-shot only — fractions of hidden weights kept, one level each.
     rounds : iterative only — pruning rounds (18 → ≈1.8% of weights remain).
     rate, output_rate : iterative only — fraction of survivors pruned per round,
@@ -98,6 +100,7 @@ class ExperimentConfig:
     trials: int = 5
     controls: int = 3
     control_kinds: tuple = CONTROL_KINDS
+    control_levels: tuple = None
     fractions: tuple = ONESHOT_FRACTIONS
     rounds: int = 18
     rate: float = 0.2
@@ -135,6 +138,13 @@ class ExperimentConfig:
         for f in self.fractions:
             if not 0 < f <= 1:
                 raise ConfigError(f"each one-shot fraction kept must be in (0, 1], e.g. 0.55 for 55%; got {f!r}")
+        if self.control_levels is not None:
+            self.control_levels = tuple(self.control_levels)
+            bad = [v for v in self.control_levels if not (isinstance(v, (int, np.integer)) and 1 <= v < self.n_levels)]
+            if bad or len(set(self.control_levels)) < len(self.control_levels):
+                raise ConfigError(f"control_levels must be distinct pruned levels from 1 to {self.n_levels - 1}; "
+                                  f"got {list(self.control_levels)}")
+            self.control_levels = tuple(sorted(int(v) for v in self.control_levels))
         self.train_config()  # validates the training settings (iterations, eval_every, ...) first
         check_rate(self.rate)
         if self.output_rate is not None:
@@ -167,6 +177,10 @@ class ExperimentConfig:
         from .plots import pick_levels
         return pick_levels(range(self.n_levels))
 
+    def has_controls(self, level):
+        """Whether the pruned ``level`` gets controls (``control_levels``)."""
+        return self.control_levels is None or level in self.control_levels
+
     @property
     def n_levels(self):
         return self.rounds + 1 if self.experiment == "iterative" else len(self.fractions) + 1
@@ -174,6 +188,8 @@ class ExperimentConfig:
     def to_dict(self):
         d = asdict(self)
         d["sizes"], d["fractions"], d["control_kinds"] = list(self.sizes), list(self.fractions), list(self.control_kinds)
+        if self.control_levels is not None:
+            d["control_levels"] = list(self.control_levels)
         return d
 
     @classmethod
@@ -209,7 +225,7 @@ def plan(config):
     for trial in range(config.trials):
         for level in range(config.n_levels):
             units.append(Unit(level, "ticket", trial))
-            if level == 0:
+            if level == 0 or not config.has_controls(level):
                 continue  # no controls for the unpruned network: it has no mask to copy
             units += [Unit(level, kind, trial, draw) for kind in config.control_kinds for draw in range(config.controls)]
     return units

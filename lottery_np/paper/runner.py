@@ -185,7 +185,7 @@ ONLY_ONESHOT, ONLY_ITERATIVE = ("fractions",), ("rounds", "rate", "output_rate")
 
 def grown(stored, wanted, path):
     """The config of a folder made with ``stored`` and now asked for ``wanted``: more trials, control
-    draws or kinds, rounds or one-shot levels grow it (fewer keep what it holds); a setting that would
+    draws, kinds or levels, rounds or one-shot levels grow it (fewer keep what it holds); a setting that would
     change its finished numbers raises ResultsError naming it."""
     merged, diffs = stored.to_dict(), []
     new = wanted.to_dict()
@@ -198,6 +198,8 @@ def grown(stored, wanted, path):
             merged[name] = max(have, want)
         elif name == "control_kinds":
             merged[name] = [k for k in ("reinit", "shuffle") if k in have or k in want]
+        elif name == "control_levels":  # None: every level
+            merged[name] = None if have is None or want is None else sorted(set(have) | set(want))
         elif name == "fractions" and stored.experiment == "oneshot":
             longer, shorter = (want, have) if len(want) >= len(have) else (have, want)
             if longer[:len(shorter)] != shorter:

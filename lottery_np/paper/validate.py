@@ -66,6 +66,7 @@ RULES = {
     "seed": (at_least(0), "a whole number ≥ 0"),
     "trial": (at_least(0), "a whole number ≥ 0 (tickets are numbered from 0)"),
     "level": (at_least(0), "a whole number ≥ 0 (0 is the unpruned network)"),
+    "control_levels": (at_least(1), "pruned levels of at least 1 (0 is the unpruned network, which has no controls)"),
     "draw": (at_least(0), "a whole number ≥ 0 (draws are numbered from 0)"),
     "lr": (positive, "a positive number, e.g. 0.1"),
     "init_std": (positive, "a positive number, e.g. 0.1"),
@@ -357,9 +358,9 @@ def check(args):
 
 # Settings of ExperimentConfig / TrainConfig whose option is not simply "--" + name with "-" for "_".
 FIELD_OPTIONS = {"fractions": "--levels (in percent)", "record_test_curve": "--no-test-curve",
-                 "control_kinds": "--control-kinds"}
+                 "control_kinds": "--control-kinds", "control_levels": "--control-levels"}
 _CODE_NAMES = ("eval_every", "reset_iteration", "batch_size", "init_std", "output_rate", "control_kinds",
-               "record_test_curve")
+               "control_levels", "record_test_curve")
 _LEADING_NAMES = ("iterations", "trials", "rounds", "controls", "lr", "sizes", "fractions", "seed")
 
 
