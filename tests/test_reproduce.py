@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=1, controls=1, fractions=(0.5, 0.1),
             rounds=3, sweep_trials=1, sweep_rounds=2, sweep_fractions=(0.5,), xor_trials=20,
             values={"init-std": (0.05, 0.1, 0.2), "size": ((30, 10), (60, 20)), "rate": (0.2, 0.5),
-                    "late-reset": (0, 20)}, oneshot={}, iterative={}, sweeps=True)
+                    "late-reset": (0, 20)}, oneshot={}, iterative={}, sweeps=True, record_test_curve=True)
 
 
 # Resuming and the Dask executor are checked on the main experiments alone: the sweeps go through the
@@ -110,7 +110,10 @@ def test_quick_plan_scaled_down_puts_verdicts_first_and_ends_with_the_headline(t
     assert "§4 Iterative tickets keep" in logged[-len(HEADLINE)]
     iterative = read_summary(tmp_path / "mnist-iterative")
     assert {r["level"] for r in iterative if r["kind"] != "ticket"} == {9, 11}  # controls only where they decide
-    assert {r["kind"] for r in read_summary(tmp_path / "mnist-oneshot")} == {"ticket", "shuffle"}
+    assert {(r["kind"], r["level"]) for r in read_summary(tmp_path / "mnist-oneshot") if r["kind"] != "ticket"} == {
+        ("shuffle", 1)}
+    for ref in [line.split("(")[1].rstrip(")") for line in text.splitlines() if line.startswith("![")]:
+        assert (tmp_path / ref).exists(), ref  # every embedded figure was drawn
 
 
 def test_quick_plan_reaches_the_sizes_its_claims_look_at():

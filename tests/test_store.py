@@ -37,7 +37,7 @@ def trainings_in(store):
 FIXTURE_PLAN = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=2, controls=1, fractions=(0.5, 0.1),
                     rounds=3, sweep_trials=1, sweep_rounds=2, sweep_fractions=(0.5,), xor_trials=20,
                     values={"init-std": (0.05, 0.1, 0.2), "size": ((30, 10), (40, 20)), "rate": (0.2, 0.5),
-                            "late-reset": (0, 20)}, oneshot={}, iterative={}, sweeps=True)
+                            "late-reset": (0, 20)}, oneshot={}, iterative={}, sweeps=True, record_test_curve=True)
 
 
 def test_a_small_plan_gives_the_numbers_it_gave_before_each_training_once(tmp_path):
@@ -271,9 +271,9 @@ def test_ctrl_c_says_how_many_trainings_are_saved_and_how_to_resume(tmp_path, mo
 def test_the_plans_count_distinct_trainings():
     full, quick = (all_folders(*make_plan(m)) for m in ("full", "quick"))
     assert sum(len(plan(c)) for _, c in full) == 3220 and len(distinct(c for _, c in full)) == 2590
-    # quick: 2 trials × (one-shot: unpruned + 3 tickets + control 2 at 2 levels; iterative: unpruned + 15 rounds
+    # quick: 2 trials × (one-shot: unpruned + 2 tickets + control 2 at 1 level; iterative: unpruned + 15 rounds
     # + both controls at 2 levels), the unpruned networks shared
-    assert sum(len(plan(c)) for _, c in quick) == 2 * (6 + 20) and len(distinct(c for _, c in quick)) == 2 * (6 + 20 - 1)
+    assert sum(len(plan(c)) for _, c in quick) == 2 * (4 + 20) and len(distinct(c for _, c in quick)) == 2 * (4 + 20 - 1)
     assert "2590 distinct MNIST trainings (3220 counted per experiment" in describe_estimate("full", full, 2, 3600)
 
 
