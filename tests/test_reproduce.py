@@ -154,3 +154,41 @@ def test_sweeps_run_into_a_plan_folder_are_found_only_when_finished_with_its_set
     last = [u for u in plan(variant.config)][-1]
     variant.store.file(variant.key(last)).unlink()  # one training missing (one the main experiments do not share)
     assert sweeps_in_folder(partial, main_cfg) == {}
+
+
+def test_report_is_regenerated_from_a_compact_folder_without_its_store(reference, tmp_path, capsys):
+    """`lottery-np report` on a committed-style copy (every folder compact, no trainings store) writes
+    the same REPORT.md the plan wrote, and redraws its figures."""
+    import shutil
+    from lottery_np.paper.runner import compact
+    copy = tmp_path / "committed"
+    shutil.copytree(reference, copy)
+    for config in sorted(copy.rglob("config.json")):
+        compact(config.parent)
+    shutil.rmtree(copy / "trainings")
+    (copy / "REPORT.md").unlink()
+    (copy / "oneshot_vs_iterative.png").unlink()
+    assert main(["report", str(copy)]) == 0
+    assert (copy / "REPORT.md").read_text() == (reference / "REPORT.md").read_text()
+    assert (copy / "oneshot_vs_iterative.png").exists()
+    assert capsys.readouterr().out.strip().endswith(f"report: {copy / 'REPORT.md'}")
+
+
+def test_report_of_a_folder_that_is_not_a_plan_is_a_clear_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "made by 'lottery-np reproduce'" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_plan_run_in_parts_gives_the_same_results_and_says_how_it_was_run(reference, tmp_path):
+    logged = []
+    assert reproduce(tmp_path, jobs=2, overrides=TINY_MAIN, progress=False, log=logged.append,
+                     only=["mnist-oneshot"]) is None
+    assert "still to run: xor mnist-iterative" in logged[-1] and not (tmp_path / "REPORT.md").exists()
+    path = reproduce(tmp_path, jobs=2, overrides=TINY_MAIN, progress=False, log=lambda *a: None,
+                     only=["xor", "mnist-iterative"])
+    assert summaries(tmp_path) == {k: v for k, v in summaries(reference).items() if k in summaries(tmp_path)}
+    text = path.read_text()
+    assert "How it was run:" in text and "| mnist-oneshot |" in text and "| xor mnist-iterative |" in text
+    with pytest.raises(Exception, match="unknown part"):
+        reproduce(tmp_path, overrides=TINY_MAIN, only=["sweep-size"], log=lambda *a: None)

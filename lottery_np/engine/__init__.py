@@ -37,6 +37,8 @@ Pruned weights stay exactly zero: a ROWS layer multiplies its gradient by the ma
 layer touches only survivors, and plain SGD has no state.
 """
 import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls: loaded now, so that it can be limited)
+from threadpoolctl import threadpool_limits
 
 from ..network import as_generator
 from ..train import History, batches, record_evaluation
@@ -124,7 +126,9 @@ def train_fused(net, data, config, seed=0, callback=None, modes=None, prepared=N
 
     order = batches(n_train, config.batch_size, rng)
     losses = np.zeros(config.eval_every, dtype=np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):
+    # One BLAS thread for the dense layers: a multi-threaded sgemm may split its sums differently
+    # (OpenBLAS does on some CPUs), and the same seed must give the same bits on any machine setting.
+    with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(limits=1, user_api="blas"):
         evaluate_at(0)
         it = 0
         while it < config.iterations:

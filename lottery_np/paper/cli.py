@@ -84,11 +84,16 @@ def build_parser():
                                         "curves the figures draw and the tickets' masks in each folder")
     cp.add_argument("folders", nargs="+", help="folders made by 'lottery-np mnist' or 'sweep'")
 
+    rp = sub.add_parser("report", help="write REPORT.md and every figure again from a finished 'reproduce' "
+                                       "folder (e.g. docs/paper-scale), without training")
+    rp.add_argument("folder", help="a folder made by 'lottery-np reproduce'")
+
     r = sub.add_parser("reproduce", help="every experiment of the paper in order (XOR, one-shot, iterative, "
                                          "controls, sections 5-6), resumable, with REPORT.md beside the paper")
     size = r.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="mode", action="store_const", const="quick",
-                      help="about 10 minutes on 2 cores: fewer iterations, trials and levels (default)")
+                      help="about 10 minutes on 2 cores: 35,000 iterations, 2 tickets, controls only at the sizes "
+                           "that decide the headline claims of sections 3-4; no section 6 sweeps (default)")
     size.add_argument("--standard", dest="mode", action="store_const", const="standard",
                       help="the paper's training (50,000 iterations, every level) with 2 tickets and 1 draw of "
                            "each control; no section 6 sweeps (run them with 'sweep' into OUT/sweep-NAME); "
@@ -106,6 +111,9 @@ def build_parser():
     r.add_argument("--seed", type=whole_number, default=0)
     r.add_argument("--backend", choices=TRAIN_BACKENDS, default="fused",
                    help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
+    r.add_argument("--only", nargs="+", default=None, metavar="PART",
+                   help="run only these parts of the plan into OUT (xor, mnist-oneshot, mnist-iterative, "
+                        "sweep-NAME), e.g. one sitting of a long plan; the report is written when every part is done")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     f = sub.add_parser("fetch-mnist", help="download, check and cache MNIST, then print where it is")
@@ -266,9 +274,9 @@ def run_sweep_command(args):
 
 def run_reproduce_command(args):
     from pathlib import Path
-    from .reproduce import all_folders, make_plan, reproduce
+    from .reproduce import all_folders, in_part, make_plan, reproduce
     with dask_executor(args.scheduler) as (executor, workers):
-        plan = all_folders(*make_plan(args.mode, args.seed, args.backend))
+        plan = [(f, c) for f, c in all_folders(*make_plan(args.mode, args.seed, args.backend)) if in_part(f, args.only)]
         if args.estimate:
             from .reproduce import describe_estimate, estimate_seconds
             jobs = workers or args.jobs
@@ -276,8 +284,14 @@ def run_reproduce_command(args):
             return
         ready_to_run([(Path(args.out) / f, cfg) for f, cfg in plan])
         path = reproduce(args.out, mode=args.mode, jobs=workers or args.jobs, executor=executor,
-                         progress=not args.quiet, seed=args.seed, backend=args.backend)
-    print(f"report: {path}")
+                         progress=not args.quiet, seed=args.seed, backend=args.backend, only=args.only)
+    if path is not None:
+        print(f"report: {path}")
+
+
+def run_report_command(args):
+    from .reproduce import regenerate
+    print(f"report: {regenerate(args.folder)}")
 
 
 def run_demo_command(args):
@@ -343,7 +357,8 @@ def run_fetch_command(args):
 
 COMMANDS = {"demo": run_demo_command, "xor": run_xor_command, "mnist": run_mnist_command,
             "sweep": run_sweep_command, "examine": run_examine_command, "reproduce": run_reproduce_command,
-            "export": run_export_command, "compact": run_compact_command, "fetch-mnist": run_fetch_command}
+            "export": run_export_command, "compact": run_compact_command, "report": run_report_command,
+            "fetch-mnist": run_fetch_command}
 
 
 @contextlib.contextmanager

@@ -221,13 +221,32 @@ def describe_estimate(mode, folders, jobs, seconds, done=0):
             f"saving and XOR come on top)")
 
 
+def parts(mode="quick", overrides=None):
+    """The parts a plan can be run in (``--only``): ``xor``, each main experiment, each sweep."""
+    experiments, sweeps = make_plan(mode, overrides=overrides)
+    return ["xor"] + [f for f, _ in experiments] + [f"sweep-{name}" for name in sweeps]
+
+
+def in_part(folder, only):
+    """Whether the plan's ``folder`` (e.g. ``sweep-size/oneshot-100-33``) belongs to the parts ``only``."""
+    return only is None or any(folder == p or folder.startswith(p + "/") for p in only)
+
+
 def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, backend="fused", log=print,
-              data_dir=None, overrides=None):
-    """Run (or resume) the whole plan into ``out`` and write ``out/REPORT.md``. Returns its path."""
+              data_dir=None, overrides=None, only=None):
+    """Run (or resume) the whole plan into ``out`` and write ``out/REPORT.md``. Returns its path.
+
+    only : run just these parts of the plan (``parts``), e.g. ``["mnist-oneshot"]``, into the same
+        folder and store: a long plan split into sittings. The report is written by the part that
+        completes the plan; until then this returns None."""
     out = Path(out)
     start = time.time()
     experiments, sweeps = make_plan(mode, seed=seed, backend=backend, overrides=overrides)
-    folders = all_folders(experiments, sweeps)
+    whole = all_folders(experiments, sweeps)
+    unknown = sorted(set(only or ()) - set(parts(mode, overrides)))
+    if unknown:
+        raise ConfigError(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(parts(mode, overrides))}")
+    folders = [(f, cfg) for f, cfg in whole if in_part(f, only)]
     store = out / STORE_NAME  # one store for every experiment of the plan: each distinct training runs once
     planned = survey([(out / f, cfg) for f, cfg in folders], store)  # checks every folder, writes nothing
     per_training = training_estimates(folders, jobs, backend)
@@ -236,39 +255,97 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
     log(describe_estimate(mode, folders, jobs, est, done=planned.done)
         + (f"; {_duration(left)} of it left" if planned.done else "") + f"; into {out}")
     out.mkdir(parents=True, exist_ok=True)  # only once the plan's settings are known to be good
+    if only is None or not (out / PLAN_FILE).exists():  # a plan run in parts keeps its first part's record
+        _atomic_write(out / PLAN_FILE, json.dumps({"mode": mode, "seed": seed, "jobs": jobs, "estimated_seconds": est,
+                                                   "machine": machine()}).encode())
 
-    log("§2 XOR ...")
-    xor_result = run_xor_section(out / "xor", plan_settings(mode, overrides)["xor_trials"], seed)
+    if in_part("xor", only):
+        log("§2 XOR ...")
+        run_xor_section(out / "xor", plan_settings(mode, overrides)["xor_trials"], seed)
 
-    log("§3–§6 MNIST ...")
-    run([(out / f, cfg) for f, cfg in folders], jobs=jobs, executor=executor, progress=progress,
-        on_finish=write_outputs, data_dir=data_dir, store=store)
+    if folders:
+        log("§3–§6 MNIST ...")
+        run([(out / f, cfg) for f, cfg in folders], jobs=jobs, executor=executor, progress=progress,
+            on_finish=write_outputs, data_dir=data_dir, store=store)
+    _add_time(out, time.time() - start, "all" if only is None else " ".join(only), jobs, len(planned.todo), left)
+    unfinished = ([] if (out / "xor" / "xor.json").is_file() else ["xor"]) + [
+        p for p in parts(mode, overrides)[1:]
+        if survey([(out / f, cfg) for f, cfg in whole if in_part(f, [p])], store).todo]
+    if unfinished:
+        log(f"part done ({' '.join(only or ['all'])}); still to run: {' '.join(unfinished)} (--only {' '.join(unfinished)}, "
+            "or no --only); the report is written when every part is done")
+        return None
     named = {name: [(v, summary_rows(_records(out / f"sweep-{name}" / v, cfg))) for v, cfg in variants]
              for name, variants in sweeps.items()}
-    for name, variants in sweeps.items():
-        finish_sweep(name, out / f"sweep-{name}", named[name])
     if not plan_settings(mode, overrides)["sweeps"]:
         named = sweeps_in_folder(out, experiments[0][1])
-    from .runner import plot_folders
-    plot_folders([out / "mnist-oneshot", out / "mnist-iterative"], out)
+    return finish(out, mode, experiments, named, est, jobs, log)
 
-    log("§5 examining tickets ...")
-    examine_result = run_examine_section(out)
 
-    wall = time.time() - start
-    timing_path = out / "timing.json"  # time spent over every invocation, so a resumed plan reports its total
+PLAN_FILE = "plan.json"  # the plan a folder was made with: mode, seed, jobs, the estimate printed up front, machine
+
+
+def machine():
+    """This machine and the versions that make the numbers, in one line of the report."""
+    import numba
+    return (f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}; Python "
+            f"{platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}")
+
+
+def _add_time(out, seconds, what="all", jobs=None, trained=None, estimate=None):
+    """Add one invocation to ``out/timing.json``: its part, wall time, jobs, machine and how many
+    trainings it ran, and the total over every invocation, so that a plan resumed or run in parts
+    reports how it was run."""
+    path = Path(out) / "timing.json"
     try:
-        timing = json.loads(timing_path.read_text())
+        timing = json.loads(path.read_text())
     except (OSError, ValueError):
         timing = {"seconds": 0.0, "invocations": 0}
-    timing = {"seconds": timing["seconds"] + wall, "invocations": timing["invocations"] + 1}
-    _atomic_write(timing_path, json.dumps(timing).encode())
-    text, claims = report(out, mode, experiments, named, xor_result, examine_result, timing, est, jobs)
+    entry = {"part": what, "seconds": round(seconds, 1), "estimated_seconds": estimate, "jobs": jobs,
+             "trainings": trained, "machine": machine(), "finished": time.strftime("%Y-%m-%d %H:%M")}
+    timing = {"seconds": timing["seconds"] + seconds, "invocations": timing["invocations"] + 1,
+              "runs": timing.get("runs", []) + [entry]}
+    _atomic_write(path, json.dumps(timing, indent=1).encode())
+    return timing
+
+
+def finish(out, mode, experiments, named, estimate, jobs, log=print, made_on=None):
+    """Everything after the trainings, from what ``out`` holds: the sweep and comparison figures,
+    section 5, ``out/REPORT.md``; logs the headline verdicts last. Returns the report's path."""
+    from .runner import plot_folders
+    for name, variants in named.items():
+        finish_sweep(name, out / f"sweep-{name}", variants)
+    plot_folders([out / "mnist-oneshot", out / "mnist-iterative"], out)
+    log("§5 examining tickets ...")
+    examine_result = run_examine_section(out)
+    xor_result = json.loads((out / "xor" / "xor.json").read_text())
+    timing = json.loads((out / "timing.json").read_text())
+    text, claims = report(out, mode, experiments, named, xor_result, examine_result, timing, estimate, jobs,
+                          made_on or machine())
     path = out / "REPORT.md"
     _atomic_write(path, text.encode())
     for name in HEADLINE:
         log(headline_line(claims[name]))
     return path
+
+
+def regenerate(out, log=print):
+    """``lottery-np report OUT``: REPORT.md and every figure again from a finished plan folder — its
+    summaries, compact ticket masks, XOR tables and timing — without training anything."""
+    from .runner import open_existing
+    out = Path(out)
+    experiments = [(name, open_existing(out / name).config) for name in ("mnist-oneshot", "mnist-iterative")]
+    try:
+        meta = json.loads((out / PLAN_FILE).read_text())
+    except (OSError, ValueError):  # made before plan.json: the plan is told by its settings
+        cfg = experiments[0][1]
+        meta = {"mode": "full" if cfg.trials >= 5 else "standard" if cfg.iterations == 50000 else "quick",
+                "jobs": None, "estimated_seconds": None, "machine": None}
+    for folder, _ in experiments:
+        write_outputs(open_existing(out / folder))
+    named = sweeps_in_folder(out, experiments[0][1])
+    return finish(out, meta["mode"], experiments, named, meta["estimated_seconds"], meta["jobs"], log,
+                  made_on=meta.get("machine") or "not recorded")
 
 
 # The claims that carry the paper's message, printed when a plan ends (names as in ``mnist_claims``).
@@ -304,6 +381,8 @@ def _records(path, cfg):
 
 
 def _duration(seconds):
+    if seconds is None:
+        return "not recorded"
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
@@ -376,23 +455,37 @@ def _table_of(summary_md):
     return summary_md.split("\n\n", 2)[2].split("\n\n![")[0]
 
 
-def _controls_note(cfg):
-    """Which levels of ``cfg`` have controls, in words ("" when every level has both)."""
+def _controls_note(cfg, rows):
+    """Where ``cfg`` has controls, in words, e.g. "control 2 at 25.1%" ("" when every level has both)."""
     if cfg.control_levels is None and len(cfg.control_kinds) == 2:
         return ""
     kinds = " and ".join({"reinit": "control 1", "shuffle": "control 2"}[k] for k in cfg.control_kinds)
-    levels = "every pruned level" if cfg.control_levels is None else "levels " + ", ".join(map(str, cfg.control_levels))
-    return f"{kinds} at {levels}"
+    pcts = sorted({r["percent_remaining"] for r in rows if r["kind"] != "ticket"}, reverse=True)
+    where = "every pruned level" if cfg.control_levels is None else " and ".join(f"{p:.1f}%" for p in pcts)
+    return f"{kinds} at {where}"
 
 
-def _curves_figure(out, folder):
-    """The training-curve figure of ``folder`` if its trainings recorded test curves (else a sentence)."""
-    if (out / folder / "training_curves.png").exists():
+def _curves_figure(out, folder, cfg):
+    """The training-curve figure of ``folder`` if its trainings recorded whole test curves (else a sentence)."""
+    if cfg.record_test_curve and (out / folder / "training_curves.png").exists():
         return [f"![curves]({folder}/training_curves.png)", ""]
     return ["No training-curve figure: this plan evaluates the test set only at new validation minima.", ""]
 
 
-def report(out, mode, experiments, named, xor_result, examine_result, wall, estimate, jobs):
+def how_it_was_run(timing):
+    """For a plan run in several invocations (parts, or resumed): a table of each, and the core-hours."""
+    runs = timing.get("runs", [])
+    if len(runs) < 2:
+        return []
+    lines = ["How it was run:", "", "| part | finished | wall time | estimated | jobs | trainings | machine |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['part']} | {r['finished']} | {_duration(r['seconds'])} | {_duration(r.get('estimated_seconds'))} "
+              f"| {r['jobs']} | {r['trainings']} | {r['machine']} |" for r in runs]
+    core_hours = sum(r["seconds"] * (r["jobs"] or 1) for r in runs) / 3600
+    return lines + ["", f"{core_hours:.1f} core-hours in all.", ""]
+
+
+def report(out, mode, experiments, named, xor_result, examine_result, wall, estimate, jobs, made_on):
     """The text of REPORT.md and the claims by name. The verdicts come first (one table, then the
     figure that carries the paper's message), then each section with its claims, tables and figures."""
     one = read_summary(out / "mnist-oneshot")
@@ -407,11 +500,9 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
     claims6 = [c for name in SWEEP_ORDER if name in named and name in rules6 for c in rules6[name](named[name], budget)]
     xor_claims, examine_claims = xor_section(xor_result)[0], examine_section(examine_result)[0]
     everything = xor_claims + section3 + section4 + examine_claims + claims6
-    import numba
-    versions = f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}"
     quick = mode == "quick"
-    notes = [n for n in (_controls_note(cfg) and f"one-shot: {_controls_note(cfg)}",
-                         _controls_note(it_cfg) and f"iterative: {_controls_note(it_cfg)}") if n]
+    notes = [n for n in (_controls_note(cfg, one) and f"one-shot: {_controls_note(cfg, one)}",
+                         _controls_note(it_cfg, it) and f"iterative: {_controls_note(it_cfg, it)}") if n]
     lines = [
         "# Reproduction report: The Lottery Ticket Hypothesis (Frankle & Carbin, 2018)", "",
         ("> **This is the quick version** (`lottery-np reproduce --quick`), made to decide the headline claims of "
@@ -444,9 +535,12 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         "*Iterative pruning: convergence iteration (left) and test accuracy at it (right) against the percent of "
         "weights remaining — the tickets (reset to θ0) against control 1 (same mask, fresh weights) and control 2 "
         "(survivors moved to random positions). Mean over trials, bars from min to max.*", "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}; {versions}. "
-        f"Jobs: {jobs}. Wall time: {_duration(wall['seconds'])} over {wall['invocations']} invocation(s) "
+        f"Machine: {made_on}. "
+        f"Jobs: {jobs or 'not recorded'}. Wall time: {_duration(wall['seconds'])} over {wall['invocations']} invocation(s) "
         f"(estimated up front: {_duration(estimate)}).", "",
+    ]
+    lines += how_it_was_run(wall)
+    lines += [
         f"Settings: LeNet {'-'.join(map(str, cfg.sizes))}, N(0, {cfg.init_std}²) init, SGD lr {cfg.lr}, batch "
         f"{cfg.batch_size}, {cfg.iterations:,} iterations, validation every {cfg.eval_every}; one-shot levels "
         f"{', '.join(f'{100 * f:g}' for f in cfg.fractions)}% of hidden weights; iterative {it_cfg.rounds} rounds "
@@ -457,11 +551,11 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
     lines += ["## §3 One-shot pruning", "", C.markdown(section3), "",
               "![one-shot](mnist-oneshot/convergence_accuracy.png)", "",
               _table_of((out / "mnist-oneshot" / "summary.md").read_text()), ""]
-    lines += _curves_figure(out, "mnist-oneshot")
+    lines += _curves_figure(out, "mnist-oneshot", cfg)
     lines += ["## §4 Iterative pruning", "", C.markdown(section4), "",
               "![one-shot vs iterative](oneshot_vs_iterative.png)", "",
               _table_of((out / "mnist-iterative" / "summary.md").read_text()), ""]
-    lines += _curves_figure(out, "mnist-iterative")
+    lines += _curves_figure(out, "mnist-iterative", it_cfg)
     lines += examine_section(examine_result)[1]
     missing = [name for name in rules6 if name not in named]
     lines += ["## §6 Exploring parameters", ""]

@@ -615,8 +615,9 @@ def curve_levels(records):
 
 
 def write_outputs(folder):
-    """Once an experiment is complete: ``summary.md`` and its figures (the training curves only if
-    the folder holds them: a compact folder without curves keeps the figure it has)."""
+    """Once an experiment is complete: ``summary.md`` and its figures (the training curves only if the
+    experiment records test curves and the folder holds them: a compact folder without curves keeps
+    the figure it has)."""
     from . import plots
     cfg, records = folder.config, folder.records()
     rows = summary_rows(records)
@@ -626,13 +627,13 @@ def write_outputs(folder):
                       log_x=cfg.experiment == "iterative")
     drawn = ["summary.md", "convergence_accuracy.png"]
     levels = curve_levels(records)
-    if levels is not None or any("history" in r for r in records):
+    if cfg.record_test_curve and (levels is not None or any("history" in r for r in records)):
         plots.plot_curves([r for r in records if "history" in r], levels=levels, path=folder.path / "training_curves.png")
         drawn.append("training_curves.png")
     text = (f"# {title}\n\nMean over trials (and control draws), min–max in brackets. "
             f"Convergence iteration = iteration of minimum validation loss; test accuracy at that iteration.\n\n"
-            f"{plots.level_table(rows)}\n\n![convergence and accuracy](convergence_accuracy.png)\n\n"
-            f"![training curves](training_curves.png)\n")
+            f"{plots.level_table(rows)}\n\n![convergence and accuracy](convergence_accuracy.png)\n"
+            + ("\n![training curves](training_curves.png)\n" if cfg.record_test_curve else ""))
     _atomic_write(folder.path / "summary.md", text.encode())
     return drawn
 

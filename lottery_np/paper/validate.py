@@ -143,6 +143,16 @@ def demo_is_evaluated(a):
                 f"got {a.iterations}")
 
 
+def parts_of_the_plan(a):
+    from .reproduce import parts
+    if a.only is None:
+        return None
+    unknown = [p for p in a.only if p not in parts(a.mode)]
+    if unknown:
+        return (f"--only {' '.join(unknown)}: not a part of the {a.mode} plan; choose from "
+                f"{' '.join(parts(a.mode))}")
+
+
 def sweep_values_fit(a):
     sweep_values(a.sweep, a.values, a.iterations, a.eval_every)
 
@@ -158,6 +168,7 @@ RELATIONS = [
     (("control_kinds",), controls_once_each),
     (("command", "iterations"), demo_is_evaluated),
     (("sweep", "values"), sweep_values_fit),
+    (("only", "mode"), parts_of_the_plan),
 ]
 
 
@@ -311,6 +322,20 @@ def check_compact(folders):
         check_folder_to_write("folder", path)
 
 
+def check_report(folder):
+    from .experiments import plan
+    hint = "a folder made by 'lottery-np reproduce'"
+    if not Path(folder).is_dir():
+        raise ConfigError(f"folder {folder} does not exist; give {hint}")
+    for name in ("mnist-oneshot", "mnist-iterative"):
+        f = check_results_folder("folder", Path(folder) / name, hint)
+        if not all(f.done(u) for u in plan(f.config)):
+            raise ConfigError(f"{Path(folder) / name} is not finished; run (or resume) its 'lottery-np reproduce' first")
+    if not (Path(folder) / "xor" / "xor.json").is_file() or not (Path(folder) / "timing.json").is_file():
+        raise ConfigError(f"folder {folder} has no xor/xor.json or timing.json; give {hint}")
+    check_folder_to_write("folder", folder)
+
+
 def check_store(args):
     """The trainings store a new run keeps its trainings in (``runner.find_store``: beside --out) can be
     written. A folder being resumed uses the store it names."""
@@ -340,6 +365,9 @@ def check(args):
         return
     if args.command == "compact":
         check_compact(args.folders)
+        return
+    if args.command == "report":
+        check_report(args.folder)
         return
     if getattr(args, "mnist_command", None) == "plot":
         check_plot(args.folders)
