@@ -237,7 +237,8 @@ def ready_to_run(experiments, data_dir=None):
     from .runner import ResultsFolder
     for path, config in experiments:
         ResultsFolder(path, config).open(create=False)
-    mnist_for(experiments[0][1], data_dir)
+    if experiments:  # none for a plan's XOR part alone
+        mnist_for(experiments[0][1], data_dir)
 
 
 def run_mnist_command(args):

@@ -520,7 +520,10 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
          "its time); `lottery-np sweep` runs each of them"
          + (f", and those run into this folder are judged here: {', '.join(named)}." if named else "."))
         if mode == "standard" else
-        "> The full version: the paper's scale.", "",
+        (f"> **The paper's scale** (`lottery-np reproduce --full`): {cfg.iterations:,} iterations per training, "
+         f"validation every {cfg.eval_every}, {cfg.trials} tickets and {cfg.controls} draws of each control at every "
+         f"one-shot level and all {it_cfg.rounds} rounds, section 5 on ticket 0, and every section 6 sweep "
+         "at the same training settings."), "",
         "## Verdicts", "",
         "✅ reproduced · 🟡 partly · ❌ not · ⚪ undecided (the run cannot tell: networks still improving at the end "
         "of training, a difference within the spread between trials, or one trial and no spread). Each rule is in "
