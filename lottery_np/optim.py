@@ -12,6 +12,7 @@ weight's gradient is exactly zero, see ``dense_backward``), but momentum and
 Adam carry history, and history from before a pruning must not move a weight
 that is gone.
 """
+import inspect
 import numpy as np
 
 from .errors import ConfigError
@@ -69,6 +70,11 @@ class Optimizer:
         if not lr > 0:
             raise ConfigError(f"learning rate must be positive; got {lr!r}")
         self.name, self.rule = name, RULES[name]
+        known = [p for p in inspect.signature(self.rule).parameters if p not in ("w", "dw", "state", "lr", "t", "_")]
+        unknown = sorted(set(settings) - set(known))
+        if unknown:  # a typo such as beat=0.5 would otherwise be ignored
+            raise ConfigError(f"{name} takes no setting {', '.join(unknown)}; its settings are "
+                              f"{', '.join(known) or 'none but lr'}")
         self.settings = dict(lr=lr, **settings)
         self.state = {}  # (kind, layer) -> dict of arrays
         self.t = 0

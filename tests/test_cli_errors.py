@@ -298,3 +298,16 @@ def test_real_process_says_one_line_and_writes_nothing(line, tmp_path):
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("lottery-np: error: --") and done.stderr.count("\n") == 1, done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_student_rough_edges_of_the_command_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("lottery-np ")
+    assert cli.main(["mnist", "oneshot", "--levels", "50", "50", "--out", str(tmp_path / "o")]) == 2
+    assert "--levels names 50 more than once" in capsys.readouterr().err and not (tmp_path / "o").exists()
+    with pytest.raises(SystemExit):
+        cli.main(["mnist", "iterative", "--help"])
+    text = capsys.readouterr().out
+    assert "prune 20% (output 10%)" in text and "%%" not in text
+    assert "the root of every random number" in text.split("--seed SEED")[-1]

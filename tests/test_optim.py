@@ -75,3 +75,11 @@ def test_bad_optimizer_settings():
         Optimizer("rmsprop")
     with pytest.raises(ConfigError, match="learning rate must be positive"):
         Optimizer("sgd", lr=-1)
+
+
+def test_a_setting_the_rule_does_not_take_is_refused_by_name():
+    with pytest.raises(ConfigError, match="momentum takes no setting beat; its settings are beta"):
+        Optimizer("momentum", lr=0.1, beat=0.5)
+    with pytest.raises(ConfigError, match="sgd takes no setting beta"):
+        Optimizer("sgd", lr=0.1, beta=0.9)
+    assert Optimizer("adam", lr=0.1, beta1=0.8, eps=1e-7).settings["beta1"] == 0.8

@@ -38,10 +38,15 @@ def number(text):
         raise argparse.ArgumentTypeError(f"must be a number, e.g. 0.1; got {text!r}") from None
 
 
+SEED_HELP = "the root of every random number (default 0): the same seed gives the same numbers, bit for bit"
+
+
 def build_parser():
     p = Parser(
         prog="lottery-np",
         description="Reproduce Frankle & Carbin (2018), The Lottery Ticket Hypothesis, in NumPy.")
+    from .. import __version__
+    p.add_argument("--version", action="version", version=f"lottery-np {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     d = sub.add_parser("demo", help="train LeNet-300-100 briefly on MNIST, prune one-shot, compare tickets "
@@ -49,12 +54,12 @@ def build_parser():
     d.add_argument("--out", default="results/demo", help="output folder (default: results/demo)")
     d.add_argument("--iterations", type=whole_number, default=2000,
                    help="training iterations per network (default 2000)")
-    d.add_argument("--seed", type=whole_number, default=0)
+    d.add_argument("--seed", type=whole_number, default=0, help=SEED_HELP)
     d.add_argument("--backend", choices=BACKENDS, default="numpy")
 
     x = sub.add_parser("xor", help="section 2: XOR tables (random init; pruned tickets), ours beside the paper's")
     x.add_argument("--trials", type=whole_number, default=1000, help="trials per configuration (default 1000)")
-    x.add_argument("--seed", type=whole_number, default=0)
+    x.add_argument("--seed", type=whole_number, default=0, help=SEED_HELP)
     x.add_argument("--out", default="results/xor", help="writes OUT/xor.json (default results/xor)")
 
     add_mnist_parser(sub)
@@ -108,7 +113,7 @@ def build_parser():
                    help="parallel trainings (default: all cores)")
     r.add_argument("--scheduler", default=None,
                    help="run the trainings on a Dask cluster, e.g. tcp://host:8786 (pip install -e .[dask])")
-    r.add_argument("--seed", type=whole_number, default=0)
+    r.add_argument("--seed", type=whole_number, default=0, help=SEED_HELP)
     r.add_argument("--backend", choices=TRAIN_BACKENDS, default="fused",
                    help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
     r.add_argument("--only", nargs="+", default=None, metavar="PART",
@@ -163,7 +168,8 @@ def add_experiment_options(e, name, dflt):
     e.add_argument("--keep-weights", action="store_true",
                    help="keep every training's trained weights (for 'lottery-np export'); off: only the unpruned "
                         "network's, which the pruned levels are cut from")
-    e.add_argument("--seed", type=whole_number, default=dflt.seed)
+    e.add_argument("--seed", type=whole_number, default=dflt.seed,
+                   help=SEED_HELP)
     e.add_argument("--backend", default=dflt.backend, choices=TRAIN_BACKENDS,
                    help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
     e.add_argument("--data-dir", default=None, help="default: $LOTTERY_NP_DATA or the checkout's data/")
@@ -179,7 +185,7 @@ def add_mnist_parser(sub):
     msub = m.add_subparsers(dest="mnist_command", metavar="EXPERIMENT", required=True)
     for name, text in (("oneshot", "section 3: train once, prune to each level in one step, reset, retrain"),
                        ("iterative", "section 4: train, prune 20%% (output 10%%), reset, repeat")):
-        e = msub.add_parser(name, help=text, description=text + ". Interrupt at any time; the same command "
+        e = msub.add_parser(name, help=text, description=text.replace("%%", "%") + ". Interrupt at any time; the same command "
                             "resumes, training only what is missing.")
         e.add_argument("--out", default=None, help=f"results folder (default: results/mnist-{name})")
         add_experiment_options(e, name, dflt)

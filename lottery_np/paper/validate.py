@@ -153,6 +153,12 @@ def parts_of_the_plan(a):
                 f"{' '.join(parts(a.mode))}")
 
 
+def levels_once_each(a):
+    if a.levels is not None and len(set(a.levels)) < len(a.levels):
+        twice = sorted({v for v in a.levels if a.levels.count(v) > 1})
+        return f"--levels names {' '.join(f'{v:g}' for v in twice)} more than once; give each level once"
+
+
 def sweep_values_fit(a):
     sweep_values(a.sweep, a.values, a.iterations, a.eval_every)
 
@@ -169,6 +175,7 @@ RELATIONS = [
     (("command", "iterations"), demo_is_evaluated),
     (("sweep", "values"), sweep_values_fit),
     (("only", "mode"), parts_of_the_plan),
+    (("levels",), levels_once_each),
 ]
 
 
