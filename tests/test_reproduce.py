@@ -45,6 +45,9 @@ def test_tiny_plan_writes_a_report_with_every_section(reference):
                     "late resetting"):
         assert heading in text
     assert text.count("| 3 |") >= 3 and text.count("| 6 |") >= 4  # claims with verdicts
+    top = text.split("## §2 XOR")[0]  # every verdict first, then the figure that carries the paper's message
+    assert "## Verdicts" in top and top.count("| 4 |") == 5 and top.count("| 3 |") == 3
+    assert "![tickets against both controls](mnist-iterative/convergence_accuracy.png)" in top
     for ref in [line.split("(")[1].rstrip(")") for line in text.splitlines() if line.startswith("![")]:
         assert (reference / ref).exists(), ref  # every embedded figure was drawn
     experiments, sweeps = make_plan("quick", overrides=TINY)
@@ -92,6 +95,7 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # 40 s; the tiny plan checks the same report layout in the default run
 def test_quick_plan_scaled_down_puts_verdicts_first_and_ends_with_the_headline(tmp_path):
     """The quick plan as it is (levels, rounds, controls where they decide), on a small network and a short
     training: the report opens with the verdict table and the headline figure, and the last lines the plan
@@ -185,8 +189,11 @@ def test_a_plan_run_in_parts_gives_the_same_results_and_says_how_it_was_run(refe
     assert reproduce(tmp_path, jobs=2, overrides=TINY_MAIN, progress=False, log=logged.append,
                      only=["mnist-oneshot"]) is None
     assert "still to run: xor mnist-iterative" in logged[-1] and not (tmp_path / "REPORT.md").exists()
-    path = reproduce(tmp_path, jobs=2, overrides=TINY_MAIN, progress=False, log=lambda *a: None,
+    logged = []
+    path = reproduce(tmp_path, jobs=2, overrides=TINY_MAIN, progress=False, log=logged.append,
                      only=["xor", "mnist-iterative"])
+    from lottery_np.paper.reproduce import HEADLINE
+    assert all("§4" in line for line in logged[-len(HEADLINE):])  # the plan ends with the headline verdicts
     assert summaries(tmp_path) == {k: v for k, v in summaries(reference).items() if k in summaries(tmp_path)}
     text = path.read_text()
     assert "How it was run:" in text and "| mnist-oneshot |" in text and "| xor mnist-iterative |" in text
