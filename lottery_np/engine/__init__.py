@@ -30,15 +30,15 @@ Why it is fast
    Hidden dense layers use BLAS, which at these sizes beats skipping the ReLU's zeros.
 3. **The SGD step inside the backward pass.** A first-layer weight gradient is never stored:
    row d of dW is accumulated and applied at once, W[d] ← W[d] − lr · dW[d] ⊙ M[d].
-4. **Deterministic.** No ``prange``; BLAS is single-threaded in the runner's workers (one
-   training per core). The same inputs give the same bits.
+4. **Deterministic.** No ``prange``; ``train_fused`` runs BLAS on one thread whatever the
+   process allows (one training per core). The same inputs give the same bits.
 
 Pruned weights stay exactly zero: a ROWS layer multiplies its gradient by the mask, a COLS
 layer touches only survivors, and plain SGD has no state.
 """
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls: loaded now, so that it can be limited)
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..network import as_generator
 from ..train import History, batches, record_evaluation
@@ -66,6 +66,9 @@ __all__ = ["train_fused", "supports", "Evaluator", "pack", "buffers", "sgd_steps
            "SparseRows", "Prepared", "forward", "backward_and_step", "softmax_cross_entropy", "csr_forward",
            "csr_weight_step", "dense_forward", "dense_backward_step", "cols_forward", "cols_backward_step"]
 
+
+# The BLAS libraries, found once (finding them costs about a millisecond per training otherwise).
+BLAS = ThreadpoolController()
 
 def supports(net, config):
     """``(True, "")`` if this engine trains ``net`` with ``config`` exactly as ``train.train``
@@ -128,7 +131,7 @@ def train_fused(net, data, config, seed=0, callback=None, modes=None, prepared=N
     losses = np.zeros(config.eval_every, dtype=np.float64)
     # One BLAS thread for the dense layers: a multi-threaded sgemm may split its sums differently
     # (OpenBLAS does on some CPUs), and the same seed must give the same bits on any machine setting.
-    with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(limits=1, user_api="blas"):
+    with np.errstate(over="ignore", invalid="ignore"), BLAS.limit(limits=1, user_api="blas"):
         evaluate_at(0)
         it = 0
         while it < config.iterations:

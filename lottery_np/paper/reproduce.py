@@ -498,7 +498,7 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
                                    "iterative_control1", "iterative_control2")]
     rules6 = {"init-std": C.init_std_claims, "size": C.size_claim, "rate": C.rate_claim, "reset": C.reset_claim}
     claims6 = [c for name in SWEEP_ORDER if name in named and name in rules6 for c in rules6[name](named[name], budget)]
-    xor_claims, examine_claims = xor_section(xor_result)[0], examine_section(examine_result)[0]
+    (xor_claims, xor_lines), (examine_claims, examine_lines) = xor_section(xor_result), examine_section(examine_result)
     everything = xor_claims + section3 + section4 + examine_claims + claims6
     quick = mode == "quick"
     notes = [n for n in (_controls_note(cfg, one) and f"one-shot: {_controls_note(cfg, one)}",
@@ -550,7 +550,7 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         f"of {100 * it_cfg.rate:g}% (output {50 * it_cfg.rate:g}%). Every setting is in each folder's "
         "`config.json`.", "",
     ]
-    lines += xor_section(xor_result)[1]
+    lines += xor_lines
     lines += ["## §3 One-shot pruning", "", C.markdown(section3), "",
               "![one-shot](mnist-oneshot/convergence_accuracy.png)", "",
               _table_of((out / "mnist-oneshot" / "summary.md").read_text()), ""]
@@ -559,7 +559,7 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
               "![one-shot vs iterative](oneshot_vs_iterative.png)", "",
               _table_of((out / "mnist-iterative" / "summary.md").read_text()), ""]
     lines += _curves_figure(out, "mnist-iterative", it_cfg)
-    lines += examine_section(examine_result)[1]
+    lines += examine_lines
     missing = [name for name in rules6 if name not in named]
     lines += ["## §6 Exploring parameters", ""]
     if claims6:
