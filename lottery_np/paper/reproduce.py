@@ -292,6 +292,22 @@ def machine():
             f"{platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}")
 
 
+def code_version():
+    """The code that made the numbers: the git commit of this checkout (with "+changes" when files
+    differ from it), or the package version where there is no git checkout."""
+    import subprocess
+    from .. import __version__
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "."],
+                               cwd=here.parent, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return f"lottery_np {__version__}"
+    return commit + ("+changes" if dirty else "")
+
+
 def _add_time(out, seconds, what="all", jobs=None, trained=None, estimate=None):
     """Add one invocation to ``out/timing.json``: its part, wall time, jobs, machine and how many
     trainings it ran, and the total over every invocation, so that a plan resumed or run in parts
@@ -302,7 +318,7 @@ def _add_time(out, seconds, what="all", jobs=None, trained=None, estimate=None):
     except (OSError, ValueError):
         timing = {"seconds": 0.0, "invocations": 0}
     entry = {"part": what, "seconds": round(seconds, 1), "estimated_seconds": estimate, "jobs": jobs,
-             "trainings": trained, "machine": machine(), "finished": time.strftime("%Y-%m-%d %H:%M")}
+             "trainings": trained, "machine": machine(), "code": code_version(), "finished": time.strftime("%Y-%m-%d %H:%M")}
     timing = {"seconds": timing["seconds"] + seconds, "invocations": timing["invocations"] + 1,
               "runs": timing.get("runs", []) + [entry]}
     _atomic_write(path, json.dumps(timing, indent=1).encode())
@@ -477,10 +493,10 @@ def how_it_was_run(timing):
     runs = timing.get("runs", [])
     if len(runs) < 2:
         return []
-    lines = ["How it was run:", "", "| part | finished | wall time | estimated | jobs | trainings | machine |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["How it was run:", "", "| part | finished | wall time | estimated | jobs | trainings | machine | code |",
+             "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['part']} | {r['finished']} | {_duration(r['seconds'])} | {_duration(r.get('estimated_seconds'))} "
-              f"| {r['jobs']} | {r['trainings']} | {r['machine']} |" for r in runs]
+              f"| {r['jobs']} | {r['trainings']} | {r['machine']} | {r.get('code', 'not recorded')} |" for r in runs]
     core_hours = sum(r["seconds"] * (r["jobs"] or 1) for r in runs) / 3600
     return lines + ["", f"{core_hours:.1f} core-hours in all.", ""]
 
