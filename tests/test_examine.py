@@ -56,6 +56,7 @@ def test_real_iterative_folder(tmp_path):
     assert len(masks) == 4 and pcts[0] == 100 and w0[0].shape == (784, 300)
     assert all(np.all(b <= a) for x, y in zip(masks, masks[1:]) for a, b in zip(x, y))  # masks only shrink
     assert main(["examine", str(out), "--out", str(tmp_path / "ex")]) == 0
+    assert (tmp_path / "ex" / "first_layer.png").exists()
     assert (tmp_path / "ex" / "initial_values.png").exists() and "first hidden" in (tmp_path / "ex" / "summary.md").read_text()
     with pytest.raises(ResultsError, match="trial 3"):
         load_iterative_tickets(out, trial=3)
@@ -76,3 +77,31 @@ def test_examining_a_folder_that_is_not_results_writes_nothing(tmp_path):
     with pytest.raises(ResultsError):
         examine_folder(tmp_path / "missing", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_pixel_connections_are_the_first_masks_row_sums_as_a_picture():
+    from lottery_np.paper.examine import pixel_connections
+    m = np.zeros((784, 5))
+    m[0, :] = 1          # top-left pixel keeps all 5 connections
+    m[28 * 14 + 14, 2] = 1  # the centre pixel keeps one
+    kept = pixel_connections(m)
+    assert kept.shape == (28, 28) and kept[0, 0] == 5 and kept[14, 14] == 1 and kept.sum() == 6
+    assert pixel_connections(np.ones((6, 3))).shape == (6,)  # not a square picture: one count per input
+
+
+def test_a_level_near_two_targets_is_drawn_once(tmp_path):
+    """A run that stops at 16.9% has one level nearest both 16.8% and 5.5%: each figure draws it once."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from lottery_np.paper.examine import levels_to_draw, plot_first_layer
+    percents = [100.0, 80.0, 64.1, 51.3, 41.0, 32.9, 26.3, 21.1, 16.9]
+    assert levels_to_draw(percents, (100, 51.2, 16.8, 5.5)) == [0, 3, 8]
+    rng = np.random.default_rng(1)
+    levels = [[(rng.random((784, 12)) < p / 100).astype(float), np.ones((12, 10))] for p in percents]
+    w0 = [rng.normal(0, 0.1, (784, 12)), rng.normal(0, 0.1, (12, 10))]
+    titles = lambda fig: [ax.get_title() for ax in fig.axes if ax.get_title()]  # noqa: E731
+    assert titles(plot_initial_values(w0, levels, percents, 0.1)) == ["100.0% remaining", "51.3% remaining",
+                                                                       "16.9% remaining"]
+    assert len(titles(plot_first_layer(levels, percents))) == len(levels_to_draw(percents, (100, 51.2, 21.0, 8.6, 3.6, 1.8)))
+    plot_first_layer(levels, percents, path=tmp_path / "f.png")
+    assert (tmp_path / "f.png").stat().st_size > 3000

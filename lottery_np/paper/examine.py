@@ -10,6 +10,12 @@ Everything here reads a ticket as the paper describes it — its initial weights
 * **Architecture.** How many incoming connections does each unit keep?
   ``incoming_connections`` (sorted descending per layer, as the paper plots
   them) and ``units_removed`` (units left with no incoming connection).
+* **What the first layer keeps.** Each input pixel's surviving connections
+  into the first hidden layer, drawn as a 28×28 image round by round
+  (``pixel_connections``, ``plot_first_layer``). A pixel that is 0 in every
+  training image (MNIST's border) gets no gradient, so its weights keep their
+  initial values while the others train: which of the two pruning removes
+  first is something to look at, not assume.
 
 All functions are pure: arrays in, arrays out. ``load_iterative_tickets``
 reads them from an iterative experiment's results folder.
@@ -21,6 +27,7 @@ from ..errors import ResultsError
 LAYER_NAMES = ("first hidden", "second hidden", "output")
 HISTOGRAM_LEVELS = (100, 51.2, 16.8, 5.5)  # percent remaining, as in the paper's figure
 CONNECTION_LEVELS = (80, 16.8, 5.5)
+FIRST_LAYER_LEVELS = (100, 51.2, 21.0, 8.6, 3.6, 1.8)  # every fourth round of iterative pruning
 
 
 def load_iterative_tickets(results_dir, trial=0):
@@ -77,6 +84,12 @@ def nearest_levels(percents, targets):
     return [int(np.argmin(np.abs(p - t))) for t in targets]
 
 
+def levels_to_draw(percents, targets):
+    """The distinct levels nearest ``targets``, in the targets' order: a run that stops at 16.9% has one
+    level near both 16.8% and 5.5%, and a figure draws it once."""
+    return list(dict.fromkeys(nearest_levels(percents, targets)))
+
+
 def survivor_initial_values(weights0, masks):
     """Per layer, the initial values θ0 of the weights that survive in ``masks``."""
     return [w[m.astype(bool)] for w, m in zip(weights0, masks)]
@@ -91,6 +104,15 @@ def incoming_connections(masks):
 def units_removed(masks):
     """Per layer, how many units have lost every incoming connection."""
     return [int(np.sum(m.sum(axis=0) == 0)) for m in masks]
+
+
+def pixel_connections(first_mask, side=None):
+    """How many connections each input keeps into the first hidden layer: the row sums of the
+    (fan_in, fan_out) mask, as a (side, side) image when the inputs are a square picture (28×28 for
+    MNIST), else as a vector."""
+    kept = first_mask.sum(axis=1).astype(int)  # (D,) one count per input pixel, 0..fan_out
+    side = side or int(round(np.sqrt(kept.size)))
+    return kept.reshape(side, side) if side * side == kept.size else kept
 
 
 def beyond_two_sigma(values, std):
@@ -127,7 +149,7 @@ def plot_initial_values(weights0, masks_by_level, percents, std, targets=HISTOGR
     """Density of the survivors' initial values, one panel per level (nearest to ``targets``),
     one line per layer, with the N(0, σ²) they were drawn from for reference."""
     import matplotlib.pyplot as plt
-    idx = nearest_levels(percents, targets)
+    idx = levels_to_draw(percents, targets)
     fig, axes = plt.subplots(1, len(idx), figsize=(3.4 * len(idx), 3), sharex=True)
     axes = np.atleast_1d(axes)
     bins = np.linspace(-4 * std, 4 * std, 41)
@@ -150,7 +172,7 @@ def plot_initial_values(weights0, masks_by_level, percents, std, targets=HISTOGR
 def plot_connections(masks_by_level, percents, targets=CONNECTION_LEVELS, path=None):
     """Incoming connections per unit, sorted descending, per layer, at the levels nearest ``targets``."""
     import matplotlib.pyplot as plt
-    idx = nearest_levels(percents, targets)
+    idx = levels_to_draw(percents, targets)
     n_layers = len(masks_by_level[0])
     fig, axes = plt.subplots(1, n_layers, figsize=(3.8 * n_layers, 3))
     for layer, ax in enumerate(np.atleast_1d(axes)):
@@ -165,6 +187,26 @@ def plot_connections(masks_by_level, percents, targets=CONNECTION_LEVELS, path=N
     return _save(fig, path)
 
 
+def plot_first_layer(masks_by_level, percents, targets=FIRST_LAYER_LEVELS, path=None):
+    """Each input pixel's surviving connections into the first hidden layer, one 28×28 image per level
+    (nearest ``targets``), each with its own colour scale: 0 (black) to the most any pixel keeps there."""
+    import matplotlib.pyplot as plt
+    idx = levels_to_draw(percents, targets)
+    fig, axes = plt.subplots(1, len(idx), figsize=(2.3 * len(idx), 2.6))
+    for ax, i in zip(np.atleast_1d(axes), idx):
+        kept = pixel_connections(masks_by_level[i][0])
+        if kept.ndim == 1:  # inputs that are not a square picture: one strip, one cell per input
+            kept = kept[None, :]
+        image = ax.imshow(kept, cmap="magma", vmin=0, vmax=max(int(kept.max()), 1))
+        ax.set_title(f"{percents[i]:.1f}% remaining", fontsize=9)
+        ax.set_xticks([]), ax.set_yticks([])
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03).ax.tick_params(labelsize=7)
+    fig.suptitle(f"connections each input pixel keeps into the first hidden layer (of {masks_by_level[0][0].shape[1]})",
+                 fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def examine_folder(results_dir, out, trial=0):
     """Figures and the summary table of one ticket of an iterative results folder, written to ``out``.
     Returns ``(rows, percents)``."""
@@ -175,6 +217,7 @@ def examine_folder(results_dir, out, trial=0):
     out.mkdir(parents=True, exist_ok=True)
     plot_initial_values(weights0, masks, percents, std, path=out / "initial_values.png")
     plot_connections(masks, percents, path=out / "connections.png")
+    plot_first_layer(masks, percents, path=out / "first_layer.png")
     idx = sorted(set(nearest_levels(percents, HISTOGRAM_LEVELS + CONNECTION_LEVELS)))
     rows = [r for r in ticket_summary(weights0, masks, percents, std) if r["level"] in idx]
     _atomic_write(out / "summary.md", (summary_markdown(rows) + "\n").encode())
