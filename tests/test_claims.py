@@ -1,12 +1,15 @@
 """Each verdict rule of ``lottery_np.paper.claims`` (and the §2 and §5 claims of the report) on rows built by hand:
 one case per outcome — reproduced, partly or not, and undecided (budget too short, difference within the spread)."""
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from lottery_np.paper import claims as C
-from lottery_np.paper.reproduce import _paper_scale_link, examine_section, xor_section
+from lottery_np.paper.report import _paper_scale_link, examine_section, xor_section
 from lottery_np.paper.xor import PAPER
 
 LONG = 50_000  # a budget inside which every network below has converged
@@ -408,18 +411,27 @@ def xor_result(random_2=49.1, iterative_2=91.5, oneshot_2=82.4, trials=1000):
     return {"settings": settings, "random_init": random_init, "pruned": pruned, "paper": PAPER}
 
 
+XOR_CLAIMS = ("xor_smaller_nets", "xor_tickets", "xor_iterative")
+
+
+def xor_verdicts(result):
+    claims = C.xor_claims(result)
+    assert tuple(claims) == XOR_CLAIMS
+    return [claims[name].verdict for name in XOR_CLAIMS]
+
+
 def test_xor_claims_reproduced_with_the_papers_numbers():
-    assert verdicts(xor_section(xor_result())[1], 2) == ["✅ reproduced"] * 3
+    assert xor_verdicts(xor_result()) == ["reproduced"] * 3
+    claims, lines = xor_section(xor_result())  # the report's §2 shows the same claims, in the same order
+    assert verdicts(lines, 2) == [C.ICONS[c.verdict] for c in claims.values()]
 
 
 def test_xor_claims_not():
-    lines = xor_section(xor_result(random_2=99.0, iterative_2=75.0, oneshot_2=90.0))[1]
-    assert verdicts(lines, 2) == ["❌ not", "❌ not", "❌ not"]
+    assert xor_verdicts(xor_result(random_2=99.0, iterative_2=75.0, oneshot_2=90.0)) == ["not"] * 3
 
 
 def test_xor_claims_undecided_with_few_trials():
-    lines = xor_section(xor_result(random_2=80.0, trials=20))[1]
-    assert verdicts(lines, 2) == ["⚪ undecided", "⚪ undecided", "⚪ undecided"]
+    assert xor_verdicts(xor_result(random_2=80.0, trials=20)) == ["undecided"] * 3
 
 
 def examine_result(end_share, survivors_end=12936):
@@ -431,10 +443,20 @@ def examine_result(end_share, survivors_end=12936):
     return level(0, 100.0, 0.0455, 235200) + level(13, 5.5, end_share, survivors_end), [100.0, 5.5]
 
 
-@pytest.mark.parametrize("end_share, expected", [(0.30, "✅ reproduced"), (0.07, "🟡 partly"), (0.02, "❌ not"),
-                                                 (0.05, "⚪ undecided")])
+@pytest.mark.parametrize("end_share, expected", [(0.30, "reproduced"), (0.07, "partly"), (0.02, "not"),
+                                                 (0.05, "undecided")])
 def test_bimodal_claim(end_share, expected):
-    assert verdicts(examine_section(examine_result(end_share))[1], 5)[0] == expected
+    rows, _ = examine_result(end_share)
+    assert C.examine_claims(rows)["bimodal"].verdict == expected
+    assert verdicts(examine_section(examine_result(end_share))[1], 5)[0] == C.ICONS[expected]
+
+
+def test_few_units_removed_claim():
+    rows, _ = examine_result(0.30)
+    assert C.examine_claims(rows)["few_units_removed"].verdict == "reproduced"
+    gone = [dict(r, units_removed=r["units"] // 2) if r["level"] == 13 and r["layer"] == "second hidden" else r
+            for r in rows]
+    assert C.examine_claims(gone)["few_units_removed"].verdict == "partly"
 
 
 def test_examine_tables_keep_their_columns():
@@ -449,3 +471,14 @@ def test_quick_report_links_to_the_paper_scale_report(tmp_path):
     assert _paper_scale_link(root / "results" / "reproduce-quick") == \
         "[`docs/paper-scale/REPORT.md`](../../docs/paper-scale/REPORT.md)"
     assert _paper_scale_link(tmp_path) == "`docs/paper-scale/REPORT.md`"  # outside the checkout: the path alone
+
+
+def test_judging_a_claim_does_not_load_matplotlib():
+    """Verdicts need NumPy only: importing ``claims`` (and the report's text) in a fresh interpreter
+    leaves matplotlib unloaded, so a verdict can be computed where no plotting library is installed."""
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys\nimport lottery_np.paper.claims, lottery_np.paper.report\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.stdout.strip() == "[]", out.stdout

@@ -1,8 +1,10 @@
 """The paper's claims, checked against our numbers — with a verdict only where the run can decide.
 
-Each check takes summary rows (see ``runner.read_summary``) and returns a ``Claim``:
-the paper's statement, the paper's number, ours (with its spread beside it), a verdict,
-and the reason in a sentence. The verdicts:
+Each check of sections 3, 4 and 6 takes summary rows (see ``runner.read_summary``), those of
+section 2 the XOR tables and those of section 5 one ticket's rows (``examine``), and returns
+a ``Claim``: the paper's statement, the paper's number, ours (with its spread beside it), a
+verdict, and the reason in a sentence. ``xor_claims``, ``mnist_claims`` and ``examine_claims``
+return them by name, which is how the report picks them. The module needs NumPy only. The verdicts:
 
 * ``reproduced`` — the run shows what the paper says, clearly beyond the spread;
 * ``partly``     — one part of the claim is shown and another is clearly not (or the
@@ -42,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .plots import level_stats
+from .stats import level_stats
 
 CONVERGED_BY = 0.8     # still improving: mean convergence iteration beyond this fraction of the budget
 SINGLE_RUN_GAP = 0.02  # with one run per side, an accuracy difference must exceed 2 points to count
@@ -245,6 +247,68 @@ def _unpruned_unconverged(row_sets, budget):
         if by_level(rows, "ticket", CONV, budget)[0][1].improving is not False:
             return budget_note(row_sets, budget)
     return None
+
+
+# ----------------------------------------------------------------------------
+# Section 2 (XOR)
+# ----------------------------------------------------------------------------
+
+
+def xor_claims(result):
+    """The §2 claims, by name, from both XOR tables (``xor.write_xor``'s result).
+
+    A rate is the percent of trials (of ``trials``, all independent) that found the decision
+    boundary (DB). Two rates differ clearly when their difference exceeds two standard errors
+    of the difference (``rate_direction``); that spread is printed beside each number.
+
+    * ``xor_smaller_nets`` — smaller random networks find XOR less often: reproduced if DB at
+      2 units is clearly below DB at 10 and no step down in width clearly raises it; not if a
+      step clearly raises it; else undecided.
+    * ``xor_tickets`` — 2-unit tickets beat random 2-unit networks: reproduced if every
+      heuristic's tickets are clearly better and by more than 10 points; partly if some are
+      clearly better; not if none is and one is clearly worse; else undecided.
+    * ``xor_iterative`` — iterative beats one-shot pruning at 2 units: reproduced if clearly
+      better, not if clearly worse, undecided within the spread.
+    """
+    ri, pr, n = result["random_init"], result["pruned"], result["settings"]["trials"]
+    db = lambda table, units: table[units]["db"]  # noqa: E731
+
+    widths = ["10", "8", "6", "4", "2"]
+    steps = [rate_direction(db(ri, b), db(ri, a), n)[0] for a, b in zip(widths, widths[1:])]  # narrower minus wider
+    ends, sp_ends = rate_direction(db(ri, "2"), db(ri, "10"), n)
+    fewer = "not" if ABOVE in steps else "reproduced" if ends == BELOW else "undecided"
+
+    gains = {k: rate_direction(db(pr[k], "2"), db(ri, "2"), n) for k in pr}
+    better = [k for k, (o, _) in gains.items() if o == ABOVE]
+    far = all(o == ABOVE and db(pr[k], "2") - db(ri, "2") > 10 for k, (o, _) in gains.items())
+    tickets = ("reproduced" if far else "partly" if better else
+               "not" if any(o == BELOW for o, _ in gains.values()) else "undecided")
+    sp_gain = max(sp for _, sp in gains.values())
+
+    it2, os2 = db(pr["iterative_product"], "2"), db(pr["one_shot_product"], "2")
+    it_vs_os, sp_it = rate_direction(it2, os2, n)
+    than = {ABOVE: "clearly better than", BELOW: "clearly worse than"}.get(it_vs_os, "within the spread of")
+    best = max(pr, key=lambda k: db(pr[k], "2"))
+    return {
+        "xor_smaller_nets": Claim(
+            "2", "Smaller randomly initialized networks learn XOR less often", "DB 98.5% (10 units) → 49.1% (2)",
+            f"DB {db(ri, '10'):.1f}% → {db(ri, '2'):.1f}% (spread {sp_ends:.1f} points, {n} trials each)", fewer,
+            {"reproduced": "DB is clearly lower at 2 units than at 10, and no narrower network is clearly better.",
+             "not": "Some narrower network finds the boundary clearly more often than a wider one.",
+             "undecided": "DB at 2 and 10 units differ by less than the spread."}[fewer]),
+        "xor_tickets": Claim(
+            "2", "2-unit tickets (pruned, reset to θ0) find the boundary far more often than random 2-unit nets",
+            "82.4% one-shot product, 91.5% iterative vs 49.1%",
+            f"{os2:.1f}% one-shot product, {it2:.1f}% iterative vs {db(ri, '2'):.1f}% "
+            f"(spread up to {sp_gain:.1f} points)", tickets,
+            f"Tickets of {len(better)} of {len(gains)} heuristics are clearly better than random 2-unit networks"
+            + (", all by over 10 points." if far else ".")),
+        "xor_iterative": Claim(
+            "2", "Iterative pruning finds 2-unit tickets more often than one-shot pruning", "91.5% vs 82.4% (DB)",
+            f"{it2:.1f}% vs {os2:.1f}% (spread {sp_it:.1f} points)",
+            {ABOVE: "reproduced", BELOW: "not"}.get(it_vs_os, "undecided"),
+            f"Iterative is {than} one-shot; the best strategy at 2 units is {best.replace('_', ' ')}."),
+    }
 
 
 # ----------------------------------------------------------------------------
@@ -466,6 +530,65 @@ def controls_drop_earlier(rows, budget, section="4"):
            + (f" ({not_converged})." if not_converged else "."))
     return Claim(section, "Both controls lose accuracy at much larger sizes than the tickets",
                  "control 1 from ≈ 37%, control 2 from ≈ 52%, tickets ≈ 1.5%", ours, verdict(parts), why)
+
+
+def mnist_claims(one, it, budget):
+    """The claims of sections 3 and 4, by name, from the one-shot and iterative summary rows."""
+    return {"oneshot_speedup": oneshot_speedup(one, budget),
+            "oneshot_control1": controls_worse(one, "reinit", "3", budget),
+            "oneshot_control2": controls_worse(one, "shuffle", "3", budget),
+            "iterative_vs_oneshot": iterative_vs_oneshot(it, one, budget),
+            "iterative_convergence": iterative_convergence(it, one, budget),
+            "controls_drop_earlier": controls_drop_earlier(it, budget),
+            "iterative_control1": controls_worse(it, "reinit", "4", budget),
+            "iterative_control2": controls_worse(it, "shuffle", "4", budget)}
+
+
+# ----------------------------------------------------------------------------
+# Section 5
+# ----------------------------------------------------------------------------
+
+
+def examine_claims(rows):
+    """The §5 claims, by name, from the rows of one ticket (``examine.examine_folder``: per
+    level and layer, survivors, the share of them beyond 2σ at initialization, units removed).
+
+    * ``bimodal`` — among the first hidden layer's survivors, the share whose initial value is
+      beyond 2σ. Reproduced if it more than doubles from the first level to the last and the
+      rise exceeds two standard errors of the difference of the two shares (counted over the
+      survivors, ``rate_direction``); partly if it rises clearly but less than double; not if
+      it clearly falls; undecided if the change is within the spread.
+    * ``few_units_removed`` — reproduced if fewer than half of each hidden layer's units lost
+      every incoming connection at the last level, else partly. This is a count on one ticket,
+      not a difference, so it needs no spread.
+    """
+    first = [r for r in rows if r["layer"] == "first hidden"]
+    start, end = min(first, key=lambda r: r["level"]), max(first, key=lambda r: r["level"])
+    share = lambda r: 100 * r["beyond_2_sigma"]  # noqa: E731
+    # Survivors differ in number between levels; the spread of two shares uses the smaller count (conservative).
+    change, spread = rate_direction(share(end), share(start), min(start["survivors"], end["survivors"]))
+    doubles = share(end) > 2 * share(start)
+    bimodal = ("reproduced" if change == ABOVE and doubles else "partly" if change == ABOVE else
+               "not" if change == BELOW else "undecided")
+    hidden_end = [r for r in rows if r["level"] == end["level"] and r["layer"] != "output"]
+    few_gone = all(r["units_removed"] < 0.5 * r["units"] for r in hidden_end)
+    return {
+        "bimodal": Claim(
+            "5", "Survivors' initial values turn bimodal: large |w0| survive", "bimodal by 5.5% remaining",
+            f"first hidden layer: {share(start):.1f}% of survivors beyond 2σ at "
+            f"{start['percent_remaining']:.0f}%, {share(end):.1f}% at {end['percent_remaining']:.1f}% "
+            f"(spread {spread:.1f} points)", bimodal,
+            {"reproduced": "The share of large initial values among survivors more than doubles.",
+             "partly": "The share of large initial values rises clearly, but less than double.",
+             "not": "The share of large initial values clearly falls.",
+             "undecided": "The share of large initial values changes by less than the spread."}[bimodal]),
+        "few_units_removed": Claim(
+            "5", "Tickets are sparse in connections, but only a fraction of units is removed entirely",
+            "few units fully removed", "; ".join(f"{r['layer']}: {r['units_removed']} of {r['units']} units"
+                                                 for r in hidden_end) + f" at {end['percent_remaining']:.1f}%",
+            "reproduced" if few_gone else "partly", "Fewer than half of each hidden layer's units lost every input."
+            if few_gone else "Half or more of a hidden layer's units lost every input."),
+    }
 
 
 # ----------------------------------------------------------------------------

@@ -6,34 +6,17 @@ axis runs from the full network down to the sparsest, log-scaled for iterative
 pruning. Functions take rows of ``summary.csv`` (see ``runner.read_summary``)
 or unit records, return the matplotlib Figure, and save it when given a path.
 """
-from collections import defaultdict
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 
+from .stats import level_stats, level_table  # noqa: F401 (level_table: the table beside the figures, as plots.level_table)
+
 STYLE = {"ticket": dict(color="tab:blue", marker="o", ls="-", label="winning ticket (reset to θ0)"),
          "reinit": dict(color="tab:orange", marker="s", ls="--", label="control 1: random reinit"),
          "shuffle": dict(color="tab:green", marker="^", ls=":", label="control 2: shuffled structure")}
-
-
-def level_stats(rows, key):
-    """Per kind and level: x (mean percent remaining), mean, min and max of ``key``,
-    ignoring diverged runs; plus how many runs diverged."""
-    groups = defaultdict(list)
-    for r in rows:
-        groups[(r["kind"], r["level"])].append(r)
-    stats = defaultdict(list)
-    for (kind, level), rs in sorted(groups.items()):
-        vals = np.array([float(r[key]) for r in rs if not r["diverged"]], dtype=float)
-        vals = vals[np.isfinite(vals)]
-        x = float(np.mean([r["percent_remaining"] for r in rs]))
-        if vals.size:
-            stats[kind].append(dict(level=level, x=x, mean=vals.mean(), lo=vals.min(), hi=vals.max(),
-                                    n=len(rs), diverged=len(rs) - vals.size))
-        else:
-            stats[kind].append(dict(level=level, x=x, mean=np.nan, lo=np.nan, hi=np.nan, n=len(rs), diverged=len(rs)))
-    return stats
 
 
 def _errorbar(ax, pts, scale=1.0, **style):
@@ -42,13 +25,38 @@ def _errorbar(ax, pts, scale=1.0, **style):
     ax.errorbar(x, m, yerr=[m - lo, hi - m], capsize=3, markersize=4, **style)
 
 
+def percent_label(v):
+    """A percent of weights remaining as a tick label: "100", "51.2", "3.6", "0.36"."""
+    return "100" if v >= 99.95 else f"{v:.1f}" if v >= 1 else f"{v:.2g}"
+
+
+def percent_ticks(percents, most=8):
+    """Where a log axis of percent remaining puts its labelled ticks: at the plotted levels, from
+    the largest down, leaving out a level closer than 1/``most`` of the axis' span (in log) to the
+    last one kept, so that labels never overlap; the smallest level always gets a tick."""
+    levels = sorted({float(p) for p in percents if np.isfinite(p) and p > 0}, reverse=True)
+    if len(levels) < 2:
+        return levels
+    gap = np.log(levels[0] / levels[-1]) / most
+    kept = [levels[0]]
+    for p in levels[1:]:
+        if np.log(kept[-1] / p) >= gap:
+            kept.append(p)
+    if kept[-1] != levels[-1]:  # the sparsest level, in place of the one kept too close to it (never the first)
+        kept[-1] = levels[-1]
+    return kept
+
+
 def _percent_axis(ax, log_x):
+    """The x axis of percent of weights remaining, the full network on the left. A log axis is
+    labelled at the plotted levels (``percent_ticks``): round numbers alone would leave a span such
+    as 100–64% with a single tick."""
     if log_x:
         ax.set_xscale("log")
         lo, hi = sorted(ax.get_xlim())
-        ax.set_xticks([t for t in (100, 50, 20, 10, 5, 2, 1, 0.5, 0.2) if lo <= t <= hi])
+        ticks = percent_ticks([x for line in ax.get_lines() for x in np.asarray(line.get_xdata(), dtype=float)])
+        ax.set_xticks(ticks, labels=[percent_label(t) for t in ticks])
         ax.set_xlim(lo, hi)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.invert_xaxis()  # the full network on the left, the sparsest on the right
     ax.set_xlabel("percent of weights remaining")
@@ -73,7 +81,7 @@ def plot_levels(rows, path=None, title=None, log_x=False, kinds=("ticket", "rein
     return _save(fig, path)
 
 
-def plot_compare(named_rows, path=None, title="one-shot vs iterative pruning (tickets)"):
+def plot_compare(named_rows, path=None, title="one-shot vs iterative pruning (tickets)", log_x=True):
     """Tickets of several experiments on one plot, e.g. ``[("one-shot", rows1), ("iterative", rows2)]``."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
     for (name, rows), color in zip(named_rows, plt.rcParams["axes.prop_cycle"].by_key()["color"]):
@@ -83,11 +91,46 @@ def plot_compare(named_rows, path=None, title="one-shot vs iterative pruning (ti
     a1.set_ylabel("convergence iteration")
     a2.set_ylabel("test accuracy at convergence (%)")
     for a in (a1, a2):
-        _percent_axis(a, True)
+        _percent_axis(a, log_x)
     a1.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def compare_experiments(experiments, folder):
+    """The tickets of several finished experiments on one figure in ``folder``; returns its path.
+
+    experiments : ``[(path, experiment, rows)]`` — each folder's path, its experiment ("oneshot" or
+        "iterative") and its summary rows. One one-shot and one iterative experiment give the
+        paper's comparison, ``oneshot_vs_iterative.png``; any other set (two iterative runs, say)
+        gives ``tickets_compared.png``, each experiment labelled by its folder."""
+    kinds = [kind for _, kind, _ in experiments]
+    if sorted(kinds) == ["iterative", "oneshot"]:
+        by_kind = {kind: rows for _, kind, rows in experiments}
+        path = Path(folder) / "oneshot_vs_iterative.png"
+        plot_compare([("one-shot", by_kind["oneshot"]), ("iterative", by_kind["iterative"])], path)
+        return path
+    names = folder_labels([p for p, _, _ in experiments])
+    word = {"oneshot": "one-shot", "iterative": "iterative"}
+    if len(set(kinds)) > 1:
+        names = [f"{n} ({word[k]})" for n, k in zip(names, kinds)]
+    title = (f"{word[kinds[0]]} pruning: " if len(set(kinds)) == 1 else "") + f"tickets of {len(kinds)} experiments"
+    path = Path(folder) / "tickets_compared.png"
+    plot_compare([(n, rows) for n, (_, _, rows) in zip(names, experiments)], path, title=title,
+                 log_x=kinds != ["oneshot"] * len(kinds))
+    return path
+
+
+def folder_labels(paths):
+    """Short distinct labels for folders: their names, with as many parent folders as it takes to
+    tell them apart (``quick/mnist-iterative`` and ``paper-scale/mnist-iterative``)."""
+    parts = [Path(p).resolve().parts for p in paths]
+    for n in range(1, max(len(p) for p in parts) + 1):
+        labels = ["/".join(p[-n:]) for p in parts]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [str(p) for p in paths]
 
 
 def pick_levels(levels, n=4):
@@ -95,6 +138,17 @@ def pick_levels(levels, n=4):
     levels = sorted(set(levels))
     idx = np.unique(np.round(np.linspace(0, len(levels) - 1, min(n, len(levels)))).astype(int))
     return [levels[i] for i in idx]
+
+
+def curve_limits(curves, pad=0.03):
+    """y limits (in %) that show every point of every curve: from the lowest to the highest value,
+    widened by ``pad`` of the range, within 0–100."""
+    values = np.concatenate([np.asarray(c, dtype=float).ravel() for c in curves] or [np.array([])])
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return 0.0, 100.0
+    margin = pad * max(values.max() - values.min(), 1.0)
+    return max(values.min() - margin, 0.0), min(values.max() + margin, 100.0)
 
 
 def plot_curves(records, levels=None, path=None, title="test accuracy during training"):
@@ -122,39 +176,10 @@ def plot_curves(records, levels=None, path=None, title="test accuracy during tra
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("test accuracy (%)")
     axes[0][-1].legend(fontsize=7, loc="lower right")  # the sparsest level has every kind
-    lo = [l.get_ydata().min() for a in axes[0] for l in a.get_lines() if len(l.get_ydata())]
-    if lo:
-        axes[0][0].set_ylim(max(np.nanpercentile(lo, 50) - 2, 0), 100)
+    axes[0][0].set_ylim(*curve_limits([line.get_ydata() for ax in axes[0] for line in ax.get_lines()]))  # shared
     fig.suptitle(title)
     fig.tight_layout()
     return _save(fig, path)
-
-
-def level_table(rows):
-    """A Markdown table: per level, mean convergence iteration and test accuracy
-    (min–max in brackets) for tickets and each control present."""
-    conv, acc = level_stats(rows, "convergence_iteration"), level_stats(rows, "test_accuracy")
-    kinds = [k for k in ("ticket", "reinit", "shuffle") if conv.get(k)]
-    names = {"ticket": "ticket", "reinit": "reinit (control 1)", "shuffle": "shuffle (control 2)"}
-    head = "| level | % weights left | " + " | ".join(
-        f"{names[k]}: conv. iteration | {names[k]}: test acc. %" for k in kinds) + " |"
-    lines = [head, "|" + "---|" * (2 + 2 * len(kinds))]
-    levels = sorted({p["level"] for k in kinds for p in conv[k]})
-    for level in levels:
-        cells = []
-        x = None
-        for k in kinds:
-            c = next((p for p in conv[k] if p["level"] == level), None)
-            a = next((p for p in acc[k] if p["level"] == level), None)
-            if c is None:
-                cells += ["", ""]
-                continue
-            x = c["x"] if x is None else x
-            div = f" ({c['diverged']}/{c['n']} diverged)" if c["diverged"] else ""
-            cells.append(f"{c['mean']:.0f} ({c['lo']:.0f}–{c['hi']:.0f}){div}" if np.isfinite(c["mean"]) else "diverged")
-            cells.append(f"{100 * a['mean']:.2f} ({100 * a['lo']:.2f}–{100 * a['hi']:.2f})" if np.isfinite(a["mean"]) else "–")
-        lines.append(f"| {level} | {x:.2f} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def _save(fig, path):

@@ -639,7 +639,7 @@ def write_outputs(folder):
 
 
 def plot_folders(paths, out=None):
-    """Redraw each folder's figures and table; compare one-shot and iterative tickets if both are given."""
+    """Redraw each folder's figures and table; given two or more folders, draw their tickets on one figure."""
     from . import plots
     folders = [open_existing(p) for p in paths]
     for f in folders:  # every folder checked before any is written to
@@ -650,14 +650,11 @@ def plot_folders(paths, out=None):
         drawn = write_outputs(f)
         kept = "" if "training_curves.png" in drawn else " (it keeps no training curves: training_curves.png left as it was)"
         lines.append(f"{f.path}: {', '.join(drawn)}{kept}")
-    kinds = {f.config.experiment: f for f in folders}
-    if len(kinds) == 2:
+    if len(folders) >= 2:  # their tickets on one figure (plots.compare_experiments names it)
         target = Path(out) if out else folders[0].path
         target.mkdir(parents=True, exist_ok=True)
-        named = [("one-shot", summary_rows(kinds["oneshot"].records())),
-                 ("iterative", summary_rows(kinds["iterative"].records()))]
-        plots.plot_compare(named, target / "oneshot_vs_iterative.png")
-        lines.append(f"{target / 'oneshot_vs_iterative.png'}")
+        lines.append(str(plots.compare_experiments(
+            [(f.path, f.config.experiment, summary_rows(f.records())) for f in folders], target)))
     return lines
 
 

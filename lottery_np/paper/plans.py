@@ -1,0 +1,100 @@
+"""The plans of ``lottery-np reproduce`` (quick, standard, full): their settings, and the
+experiments and sweeps each one runs, by folder.
+
+A plan is data: ``PLANS`` holds each one's settings, ``make_plan`` turns them into
+``ExperimentConfig``s, one per folder of the output folder. ``parts`` names the pieces a
+plan can be run in (``--only``). Nothing here trains or measures anything.
+"""
+from ..errors import ConfigError
+from .experiments import ExperimentConfig
+from .sweeps import sweep_configs
+
+PLANS = {
+    # Designed to decide the headline claims of sections 3 and 4 in about ten minutes on 2 cores (README,
+    # "Reproduce the paper, quickly"): fewer, longer trainings. Measured on a fresh clone, 30,000
+    # iterations left the one-shot tickets at 5% (25,050) and control 1 at 8.7% (24,150) just past 80%
+    # of the budget, still improving by claims.py's rule 1, so their accuracy could not be judged;
+    # 35,000 puts them inside it with about 3,000 to spare. Two tickets, for a spread. Iterative pruning
+    # for 15 rounds (3.6%, below the 4% of the §4 claims), with controls at rounds 9 and 11 (13.5% and
+    # 8.7%) only: smaller controls need more than 35,000 iterations to converge, larger ones decide
+    # nothing more and cost as much as a dense network (the engine is no faster at 16-80% of the weights).
+    # One-shot tickets at 25% (with control 2, which decides §3's claim for it) and 5% (where they lose
+    # accuracy). No test curve at every evaluation (it adds a third to a training) and no section 6
+    # sweeps: at this budget they alone would take an hour; the paper-scale run has them.
+    "quick": dict(
+        iterations=35000, eval_every=100, trials=2, controls=1, fractions=(0.25, 0.05), rounds=15,
+        oneshot=dict(control_kinds=("shuffle",), control_levels=(1,)), iterative=dict(control_levels=(9, 11)),
+        record_test_curve=False, sweeps=False, sweep_trials=1, sweep_rounds=15, sweep_fractions=(0.25, 0.05),
+        values={}, xor_trials=1000),
+    # The paper's training (50,000 iterations, validation every 100, every one-shot level, all 18
+    # rounds) for sections 2-5, with 2 tickets and 1 draw of each control so that spreads exist.
+    # At 50,000 iterations the section 6 sweeps alone would take longer than the rest, so this plan
+    # leaves them out (sweeps=False) and the report says their claims are undecided; `lottery-np sweep`
+    # runs any of them on its own.
+    "standard": dict(
+        iterations=50000, eval_every=100, trials=2, controls=1,
+        fractions=ExperimentConfig().fractions, rounds=18, oneshot={}, iterative={}, record_test_curve=True,
+        sweeps=False,
+        sweep_trials=1, sweep_rounds=18, sweep_fractions=ExperimentConfig().fractions,
+        values={}, xor_trials=1000),
+    "full": dict(
+        iterations=50000, eval_every=100, trials=5, controls=3,
+        fractions=ExperimentConfig().fractions, rounds=18, oneshot={}, iterative={}, record_test_curve=True,
+        sweep_trials=5, sweep_rounds=18, sweep_fractions=ExperimentConfig().fractions,
+        values={}, sweeps=True, xor_trials=1000),
+}
+SWEEP_ORDER = ("init-std", "size", "rate", "reset", "late-reset")
+
+
+def plan_settings(mode, overrides=None):
+    """The settings of plan ``mode`` (a key of ``PLANS``) with ``overrides`` applied; an unknown plan or
+    setting is a ConfigError naming it."""
+    if mode not in PLANS:
+        raise ConfigError(f"unknown plan {mode!r}; choose one of {', '.join(PLANS)}")
+    unknown = set(overrides or {}) - set(PLANS[mode]) - {"sizes"}
+    if unknown:
+        raise ConfigError(f"unknown plan setting(s): {', '.join(sorted(unknown))}")
+    return {"sizes": ExperimentConfig().sizes, **PLANS[mode], **(overrides or {})}
+
+
+def make_plan(mode, seed=0, backend="fused", overrides=None):
+    """``(experiments, sweeps)``: the main experiments as ``[(folder, config)]`` and the sweeps
+    as ``{name: [(variant, config)]}``, folders relative to the output folder.
+    ``overrides`` changes settings of the plan (e.g. ``{"iterations": 100}``), for tests and small machines."""
+    p = plan_settings(mode, overrides)
+    main = ExperimentConfig(sizes=p["sizes"], iterations=p["iterations"], eval_every=p["eval_every"], trials=p["trials"],
+                            controls=p["controls"], fractions=p["fractions"], rounds=p["rounds"], seed=seed,
+                            backend=backend, record_test_curve=p["record_test_curve"])
+    experiments = [("mnist-oneshot", main.replace(experiment="oneshot", **p["oneshot"])),
+                   ("mnist-iterative", main.replace(experiment="iterative", **p["iterative"]))]
+    base = main.replace(experiment="iterative", trials=p["sweep_trials"], controls=0, rounds=p["sweep_rounds"],
+                        fractions=p["sweep_fractions"], record_test_curve=False)
+    sweeps = {name: sweep_configs(name, base, p["values"].get(name)) for name in SWEEP_ORDER
+              if p["sweeps"]}
+    return experiments, sweeps
+
+
+def all_folders(experiments, sweeps):
+    return experiments + [(f"sweep-{name}/{variant}", cfg) for name, named in sweeps.items() for variant, cfg in named]
+
+
+def level_fractions(cfg, level):
+    """Fraction of each layer's weights that a unit at ``level`` of ``cfg`` keeps."""
+    from ..pruning import layer_rates, oneshot_rates
+    n = len(cfg.sizes) - 1
+    if level == 0:
+        return [1.0] * n
+    if cfg.experiment == "iterative":
+        return [(1 - r) ** level for r in layer_rates(cfg.rate, n, cfg.output_rate)]
+    return [1 - r for r in oneshot_rates(cfg.fractions[level - 1], n)]
+
+
+def parts(mode="quick", overrides=None):
+    """The parts a plan can be run in (``--only``): ``xor``, each main experiment, each sweep."""
+    experiments, sweeps = make_plan(mode, overrides=overrides)
+    return ["xor"] + [f for f, _ in experiments] + [f"sweep-{name}" for name in sweeps]
+
+
+def in_part(folder, only):
+    """Whether the plan's ``folder`` (e.g. ``sweep-size/oneshot-100-33``) belongs to the parts ``only``."""
+    return only is None or any(folder == p or folder.startswith(p + "/") for p in only)

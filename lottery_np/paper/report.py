@@ -1,0 +1,200 @@
+"""REPORT.md: the verdicts first, then each section of the paper with its claims, our numbers
+beside the paper's, the tables and the figures.
+
+Everything here renders what a finished plan folder holds; the verdicts themselves come from
+``claims`` (picked by name, never by position) and the level tables from the summary rows
+(``runner.read_summary``). Nothing here trains, and nothing here draws a figure.
+"""
+import os
+from pathlib import Path
+
+from . import claims as C
+from .estimate import duration as _duration
+from .plans import SWEEP_ORDER
+from .runner import read_summary
+from .stats import level_table
+
+# The claims that carry the paper's message, printed when a plan ends (names as in ``claims.mnist_claims``).
+HEADLINE = ("iterative_vs_oneshot", "controls_drop_earlier", "iterative_control1", "iterative_control2")
+
+
+def headline_line(claim):
+    """One terminal line for a claim: its verdict, section and statement."""
+    return f"{C.ICONS[claim.verdict]:<14} §{claim.section} {claim.statement}"
+
+
+PAPER_SCALE_REPORT = "docs/paper-scale/REPORT.md"  # the committed report of a --standard run, from the checkout's top
+
+
+def _paper_scale_link(out):
+    """A link to the committed paper-scale report: relative to ``out`` when the report is written
+    inside this checkout (e.g. ``results/reproduce-quick``), else the path in the repository."""
+    root = Path(__file__).resolve().parents[2]  # the checkout: lottery_np/paper/report.py -> ../../..
+    text = f"`{PAPER_SCALE_REPORT}`"
+    try:
+        Path(out).resolve().relative_to(root)
+    except ValueError:
+        return text
+    return f"[{text}]({Path(os.path.relpath(root / PAPER_SCALE_REPORT, Path(out).resolve())).as_posix()})"
+
+
+def verdict_table(claims):
+    """The short table at the top of a report: section, claim, verdict."""
+    lines = ["| § | claim | verdict |", "|---|---|---|"]
+    lines += [f"| {c.section} | {C.cell(c.statement)} | {C.ICONS[c.verdict]} |" for c in claims]
+    return "\n".join(lines)
+
+
+def _controls_note(cfg, rows):
+    """Where ``cfg`` has controls, in words, e.g. "control 2 at 25.1%" ("" when every level has both)."""
+    if cfg.control_levels is None and len(cfg.control_kinds) == 2:
+        return ""
+    kinds = " and ".join({"reinit": "control 1", "shuffle": "control 2"}[k] for k in cfg.control_kinds)
+    pcts = sorted({r["percent_remaining"] for r in rows if r["kind"] != "ticket"}, reverse=True)
+    where = "every pruned level" if cfg.control_levels is None else " and ".join(f"{p:.1f}%" for p in pcts)
+    return f"{kinds} at {where}"
+
+
+def _curves_figure(out, folder, cfg):
+    """The training-curve figure of ``folder`` if its trainings recorded whole test curves (else a sentence)."""
+    if cfg.record_test_curve and (out / folder / "training_curves.png").exists():
+        return [f"![curves]({folder}/training_curves.png)", ""]
+    return ["No training-curve figure: this plan evaluates the test set only at new validation minima.", ""]
+
+
+def how_it_was_run(timing):
+    """For a plan run in several invocations (parts, or resumed): a table of each, and the core-hours."""
+    runs = timing.get("runs", [])
+    if len(runs) < 2:
+        return []
+    lines = ["How it was run:", "", "| part | finished | wall time | estimated | jobs | trainings | machine | code |",
+             "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['part']} | {r['finished']} | {_duration(r['seconds'])} | {_duration(r.get('estimated_seconds'))} "
+              f"| {r['jobs']} | {r['trainings']} | {r['machine']} | {r.get('code', 'not recorded')} |" for r in runs]
+    core_hours = sum(r["seconds"] * (r["jobs"] or 1) for r in runs) / 3600
+    return lines + ["", f"{core_hours:.1f} core-hours in all.", ""]
+
+
+def report(out, mode, experiments, named, xor_result, examine_result, wall, estimate, jobs, made_on):
+    """The text of REPORT.md and the claims by name. The verdicts come first (one table, then the
+    figure that carries the paper's message), then each section with its claims, tables and figures.
+
+    experiments : the plan's main experiments, ``[(folder, config)]`` with folders ``mnist-oneshot``
+        and ``mnist-iterative``; named : the sweeps to judge, ``{name: [(variant, rows)]}``."""
+    one = read_summary(out / "mnist-oneshot")
+    it = read_summary(out / "mnist-iterative")
+    configs = dict(experiments)
+    cfg, it_cfg = configs["mnist-oneshot"], configs["mnist-iterative"]
+    budget = cfg.iterations  # convergence claims need it (claims.py, rule 1); the sweeps share it
+    mnist = C.mnist_claims(one, it, budget)
+    section3 = [mnist[k] for k in ("oneshot_speedup", "oneshot_control1", "oneshot_control2")]
+    section4 = [mnist[k] for k in ("iterative_vs_oneshot", "iterative_convergence", "controls_drop_earlier",
+                                   "iterative_control1", "iterative_control2")]
+    rules6 = {"init-std": C.init_std_claims, "size": C.size_claim, "rate": C.rate_claim, "reset": C.reset_claim}
+    claims6 = [c for name in SWEEP_ORDER if name in named and name in rules6 for c in rules6[name](named[name], budget)]
+    (xor_claims, xor_lines), (examine_claims, examine_lines) = xor_section(xor_result), examine_section(examine_result)
+    everything = [*xor_claims.values(), *section3, *section4, *examine_claims.values(), *claims6]
+    quick = mode == "quick"
+    notes = [n for n in (_controls_note(cfg, one) and f"one-shot: {_controls_note(cfg, one)}",
+                         _controls_note(it_cfg, it) and f"iterative: {_controls_note(it_cfg, it)}") if n]
+    lines = [
+        "# Reproduction report: The Lottery Ticket Hypothesis (Frankle & Carbin, 2018)", "",
+        ("> **This is the quick version** (`lottery-np reproduce --quick`), made to decide the headline claims of "
+         f"sections 3 and 4 in about ten minutes: {cfg.iterations:,} iterations per training instead of 50,000, "
+         f"{cfg.trials} tickets instead of 5, {cfg.controls} draw of each control instead of 3, fewer levels "
+         f"(one-shot {', '.join(f'{100 * f:g}' for f in cfg.fractions)}%; iterative {it_cfg.rounds} rounds) and "
+         f"controls only where they can decide a claim ({'; '.join(notes)}), no section 6 sweeps. A claim it "
+         "cannot decide is marked undecided, with the reason; the paper-scale run "
+         f"(`lottery-np reproduce --full`, committed at {_paper_scale_link(out)}) decides the rest, and alone "
+         "judges section 6.") if quick else
+        ("> **The standard plan** (`lottery-np reproduce --standard`): the paper's training — "
+         f"{cfg.iterations:,} iterations, validation every {cfg.eval_every}, every one-shot level and all "
+         f"{cfg.rounds} rounds — with {cfg.trials} tickets instead of 5 and {cfg.controls} draw(s) of each control "
+         "instead of 3. The section 6 sweeps are not part of this plan (at 50,000 iterations they would double "
+         "its time); `lottery-np sweep` runs each of them"
+         + (f", and those run into this folder are judged here: {', '.join(named)}." if named else "."))
+        if mode == "standard" else
+        (f"> **The paper's scale** (`lottery-np reproduce --full`): {cfg.iterations:,} iterations per training, "
+         f"validation every {cfg.eval_every}, {cfg.trials} tickets and {cfg.controls} draws of each control at every "
+         f"one-shot level and all {it_cfg.rounds} rounds, section 5 on ticket 0, and every section 6 sweep "
+         "at the same training settings."), "",
+        "## Verdicts", "",
+        "✅ reproduced · 🟡 partly · ❌ not · ⚪ undecided (the run cannot tell: networks still improving at the end "
+        "of training, a difference within the spread between trials, or one trial and no spread). Each rule is in "
+        "`lottery_np/paper/claims.py`; each section below gives our numbers beside the paper's and the reason.", "",
+        verdict_table(everything), "",
+    ]
+    if not claims6:
+        lines += ["Section 6 (initialization, network size, pruning rate, resetting) is not judged: this plan runs "
+                  "none of its sweeps.", ""]
+    lines += [
+        "![tickets against both controls](mnist-iterative/convergence_accuracy.png)", "",
+        "*Iterative pruning: convergence iteration (left) and test accuracy at it (right) against the percent of "
+        "weights remaining — the tickets (reset to θ0) against control 1 (same mask, fresh weights) and control 2 "
+        "(survivors moved to random positions). Mean over trials, bars from min to max.*", "",
+        f"Machine: {made_on}. "
+        f"Jobs: {jobs or 'not recorded'}. Wall time: {_duration(wall['seconds'])} over {wall['invocations']} invocation(s) "
+        f"(estimated up front: {_duration(estimate)}).", "",
+    ]
+    lines += how_it_was_run(wall)
+    lines += [
+        f"Settings: LeNet {'-'.join(map(str, cfg.sizes))}, N(0, {cfg.init_std}²) init, SGD lr {cfg.lr}, batch "
+        f"{cfg.batch_size}, {cfg.iterations:,} iterations, validation every {cfg.eval_every}; one-shot levels "
+        f"{', '.join(f'{100 * f:g}' for f in cfg.fractions)}% of hidden weights; iterative {it_cfg.rounds} rounds "
+        f"of {100 * it_cfg.rate:g}% (output {50 * it_cfg.rate:g}%). Every setting is in each folder's "
+        "`config.json`.", "",
+    ]
+    lines += xor_lines
+    lines += ["## §3 One-shot pruning", "", C.markdown(section3), "",
+              "![one-shot](mnist-oneshot/convergence_accuracy.png)", "",
+              level_table(one), ""]
+    lines += _curves_figure(out, "mnist-oneshot", cfg)
+    lines += ["## §4 Iterative pruning", "", C.markdown(section4), "",
+              "![one-shot vs iterative](oneshot_vs_iterative.png)", "",
+              level_table(it), ""]
+    lines += _curves_figure(out, "mnist-iterative", it_cfg)
+    lines += examine_lines
+    missing = [name for name in rules6 if name not in named]
+    lines += ["## §6 Exploring parameters", ""]
+    if claims6:
+        lines += [C.markdown(claims6), ""]
+    if missing:
+        lines += [f"Not run for this report, so not judged here: {', '.join(missing)}. `lottery-np sweep NAME` runs "
+                  "each sweep at the paper's training settings.", ""]
+    for name in named:
+        lines += [f"### Sweep: {name}", "", f"![{name}](sweep-{name}/sweep.png)", ""]
+    late = named.get("late-reset", [])
+    if late:
+        lines += ["### Beyond the paper: late resetting", "",
+                  "Survivors reset to the unpruned network's weights at iteration k instead of θ0 (k = 0 is the "
+                  "paper). Tickets, mean over pruned levels:", "",
+                  "| k | convergence iteration | test accuracy % |", "|---|---|---|"]
+        for v, rows in late:
+            c, a = C.ticket_means(rows)
+            lines.append(f"| {v.split('-')[1]} | {c:.0f} | {100 * a:.2f} |")
+        lines.append("")
+    return "\n".join(lines) + "\n", {**xor_claims, **mnist, **examine_claims}
+
+
+def xor_section(result):
+    """The §2 claims (``claims.xor_claims``, by name) and the report's lines for them and both XOR
+    tables: ``(claims, lines)``."""
+    from .xor import tables_markdown
+    claims = C.xor_claims(result)
+    s = result["settings"]
+    return claims, ["## §2 XOR", "", C.markdown(claims.values()), "",
+                    f"{s['trials']} trials per configuration; init N(0, {s['init_std']}²), lr {s['lr']}, zero loss = "
+                    f"loss < {s['zero_loss_threshold']}, {s['iterations']} iterations (constants fixed once in "
+                    "`lottery_np/paper/xor.py`).", "", tables_markdown(result), ""]
+
+
+def examine_section(result):
+    """The §5 claims (``claims.examine_claims``, by name) and the report's lines for them and the
+    table of one ticket (trial 0 of the iterative experiment): ``(claims, lines)``."""
+    from .examine import summary_markdown
+    rows, _ = result
+    claims = C.examine_claims(rows)
+    return claims, ["## §5 Examining winning tickets (ticket 0 of the iterative experiment)", "",
+                    C.markdown(claims.values()), "",
+                    "![initial values](examine/initial_values.png)", "", "![connections](examine/connections.png)", "",
+                    summary_markdown(rows), ""]
