@@ -28,6 +28,11 @@ not the backend, not whether a test curve is recorded), and ``unit_key`` hashes
 it. Two experiments that share a training — the unpruned network of one-shot
 and iterative pruning, the σ = 0.1 variant of the init sweep and the main
 experiment — find it under the same key, so it is trained once.
+
+Each setting is defined once, as a field of ``ExperimentConfig`` with its
+``Setting`` (help, kind, check): the command line's options, their help and the
+one-line errors are made from it, and the settings that must fit together are
+``RELATIONS``, written once. CONTRIBUTING.md says how to add one.
 """
 from dataclasses import asdict, dataclass, field, fields
 import hashlib
