@@ -25,13 +25,20 @@ from .train import History, train
 
 @dataclass
 class Level:
-    """One trained network of a pruning experiment."""
+    """One trained network of a pruning experiment; its masks are the network's own."""
 
     round: int  # 0 = the unpruned network
-    percent_remaining: float  # of all weights
-    masks: list
     history: History
     net: MLP  # the trained network
+
+    @property
+    def masks(self):
+        return self.net.masks
+
+    @property
+    def percent_remaining(self):
+        """Percent of all weights still present."""
+        return percent_remaining(self.net.masks)
 
 
 def reset(theta0, masks):
@@ -41,36 +48,42 @@ def reset(theta0, masks):
     return net
 
 
-def iterative_pruning(theta0, data, config, rounds, rate=0.2, output_rate=None, seed=0, reset_weights=True):
+def iterative_pruning(theta0, data, config, rounds, rate=0.2, output_rate=None, seed=0, reset_weights=True,
+                      pruning="layerwise"):
     """Section 4: train, prune ``rate`` of each hidden layer (``rate/2`` of the output
     layer), reset to θ0, and repeat for ``rounds`` rounds. Returns ``rounds + 1`` Levels.
 
     reset_weights=False is the "Han et al." variant of section 6: survivors keep
     their trained values instead of going back to θ0.
     seed : the minibatch order, the same for every round.
+    pruning : ``"layerwise"`` (the paper's) or ``"global"``: ``rate`` of the hidden layers'
+        survivors taken together (``pruning.prune_global``).
     """
     rates = layer_rates(rate, len(theta0.weights), output_rate)
     masks, trained, levels = full_masks(theta0.weights), None, []
     for r in range(rounds + 1):
         if r > 0:
-            masks = prune_by_magnitude(trained.weights, masks, rates)  # 3. prune
+            masks = prune_by_magnitude(trained.weights, masks, rates, pruning)  # 3. prune
         net = reset(theta0 if reset_weights or r == 0 else trained, masks)  # 4. reset (1. at r = 0)
         history = train(net, data, config, seed=seed)  # 2. train
-        levels.append(Level(r, percent_remaining(masks), masks, history, net))
+        levels.append(Level(r, history, net))
         trained = net
     return levels
 
 
-def oneshot_pruning(theta0, data, config, fractions, seed=0):
+def oneshot_pruning(theta0, data, config, fractions, seed=0, pruning="layerwise"):
     """Section 3: train once, then for each fraction f of hidden weights to keep
     (e.g. 0.55), prune the trained weights to f in one step, reset to θ0, retrain.
-    Returns a Level for the unpruned network followed by one per fraction."""
+    Returns a Level for the unpruned network followed by one per fraction.
+    pruning : ``"layerwise"`` (the paper's: f of each hidden layer) or ``"global"`` (f of the
+        hidden layers' weights taken together)."""
     trained = theta0.copy()
-    levels = [Level(0, 100.0, full_masks(theta0.weights), train(trained, data, config, seed=seed), trained)]  # 1., 2.
+    levels = [Level(0, train(trained, data, config, seed=seed), trained)]  # 1., 2.
     for f in fractions:
-        masks = prune_by_magnitude(trained.weights, full_masks(theta0.weights), oneshot_rates(f, len(theta0.weights)))  # 3.
+        rates = oneshot_rates(f, len(theta0.weights))
+        masks = prune_by_magnitude(trained.weights, full_masks(theta0.weights), rates, pruning)  # 3.
         net = reset(theta0, masks)  # 4.
-        levels.append(Level(1, percent_remaining(masks), masks, train(net, data, config, seed=seed), net))
+        levels.append(Level(1, train(net, data, config, seed=seed), net))
     return levels
 
 

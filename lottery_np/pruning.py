@@ -6,16 +6,21 @@ always give the same masks. Two kinds of pruning appear in the paper:
 * **Weights** (MNIST, sections 3–6): within each layer, remove the surviving
   weights of smallest magnitude |w|. Hidden layers are pruned at rate p, the
   output layer at p/2 "to avoid severing connectivity to the output units".
+  Beside the paper's *layerwise* pruning, ``prune_global`` ranks the survivors
+  of all hidden layers together (the output layer keeps its own rate).
 * **Units** (XOR, section 2): remove whole hidden units, ranked by one of
   three heuristics.
 
 Counting rule (ours, fixed here): a layer with n surviving weights pruned at
 rate p loses ``round_half_up(p · n)`` of them. Ties in |w| are broken by
-position: among equal magnitudes the one earlier in row-major order goes first.
+position: among equal magnitudes the one earlier in row-major order goes first
+(global pruning: the one in the earlier layer, then earlier in row-major order).
 """
 import numpy as np
 
 from .errors import ConfigError, MaskError
+
+PRUNINGS = ("layerwise", "global")  # layerwise: the paper's
 
 
 def round_half_up(x):
@@ -52,11 +57,54 @@ def prune_layer(w, m, rate):
     return new_m
 
 
-def prune_by_magnitude(weights, masks, rates):
-    """Layerwise magnitude pruning among survivors; one rate per layer (see ``layer_rates``)."""
+def prune_by_magnitude(weights, masks, rates, pruning="layerwise"):
+    """Magnitude pruning among survivors; one rate per layer (see ``layer_rates``).
+
+    pruning : ``"layerwise"`` (the paper's): each layer loses ``rates[i]`` of its own survivors;
+        ``"global"``: the hidden layers' survivors are ranked together (``prune_global``).
+    """
     if not (len(weights) == len(masks) == len(rates)):
         raise MaskError(f"need one weight, mask and rate per layer; got {len(weights)}, {len(masks)}, {len(rates)}")
+    if pruning == "global":
+        return prune_global(weights, masks, rates)
+    if pruning != "layerwise":
+        raise ConfigError(f"unknown pruning {pruning!r}; choose one of {', '.join(PRUNINGS)}")
     return [prune_layer(w, m, p) for w, m, p in zip(weights, masks, rates)]
+
+
+def prune_global(weights, masks, rates):
+    """Global magnitude pruning: new masks with the hidden layers' survivors ranked together.
+
+    The hidden layers (every layer but the last) share one rate p: of their n survivors taken
+    together, the ``round_half_up(p · n)`` of smallest |w| are removed, wherever they are, so a
+    layer whose weights are small loses more than p of its own and one whose weights are large
+    loses less. Magnitudes are compared as they are, not scaled per layer. The output layer is
+    pruned on its own at ``rates[-1]``, as in layerwise pruning (the paper prunes it at half the
+    rate to keep the output units connected). Ties in |w| go to the earlier layer, then to the
+    earlier position in row-major order.
+
+    weights, masks : one (D, M) array each per layer.  rates : one per layer, as for layerwise
+    pruning (``layer_rates``, ``oneshot_rates``); the hidden layers' must be equal.
+    """
+    rates = [check_rate(r) for r in rates]
+    hidden = len(weights) - 1
+    if len(set(rates[:hidden])) > 1:
+        raise ConfigError(f"global pruning takes one rate for all hidden layers; got {rates[:hidden]}")
+    for w, m in zip(weights, masks):
+        if w.shape != m.shape:
+            raise MaskError(f"mask shape {m.shape} does not match weight shape {w.shape}")
+    new = [np.array(m, copy=True) for m in masks]
+    if hidden > 0:
+        alive = [np.flatnonzero(m) for m in masks[:hidden]]  # each hidden layer's survivors, ascending
+        magnitude = np.concatenate([np.abs(w.reshape(-1)[a]) for w, a in zip(weights, alive)])
+        layer = np.concatenate([np.full(a.size, i) for i, a in enumerate(alive)])
+        position = np.concatenate(alive)
+        k = round_half_up(rates[0] * magnitude.size)
+        gone = np.argsort(magnitude, kind="stable")[:k]  # smallest |w| first; ties: earlier layer, then position
+        for i in range(hidden):
+            new[i].reshape(-1)[position[gone[layer[gone] == i]]] = 0
+    new[-1] = prune_layer(weights[-1], masks[-1], rates[-1])
+    return new
 
 
 def oneshot_rates(fraction_remaining, n_layers):

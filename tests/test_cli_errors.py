@@ -87,6 +87,14 @@ CASES = [
     ("mnist oneshot --levels nan", "--levels"),
     ("mnist oneshot --levels half", "--levels"),
     ("mnist iterative --levels 50", "--levels"),  # a one-shot option
+    ("mnist oneshot --levels 0.5", "--levels: takes percents: 0.5 would keep 0.5% of the weights; did you mean 50?"),
+    ("mnist oneshot --levels 50 0.25", "did you mean 25?"),
+    ("mnist oneshot --levels 5%%", "--levels"),
+    ("mnist oneshot --pruning best", "--pruning"),
+    ("sweep rate --pruning pooled", "--pruning"),
+    ("mnist oneshot --control-levels 3 3", "--control-levels"),
+    ("mnist oneshot --control-levels 10", "--control-levels must be distinct pruned levels from 1 to 9"),
+    ("mnist oneshot --sizes 784", "--sizes"),
     ("mnist iterative --rounds 0", "--rounds"),
     ("mnist iterative --rate 1.5", "--rate"),
     ("mnist iterative --rate 0", "--rate"),
@@ -260,7 +268,8 @@ def test_unwritable_folder_is_refused_even_for_root(line, names, places, tmp_pat
 GOOD = ["demo --iterations 10", "xor --trials 1", "mnist oneshot", f"mnist iterative {TINY} --rounds 1 --out it",
         "mnist plot it os --out compare", "examine it --out ex", "sweep size --values 100-33 --quiet",
         "sweep late-reset --iterations 1000 --values 0 500", "reproduce --jobs 1", "reproduce --full --seed 3",
-        "fetch-mnist --data-dir fresh"]
+        "fetch-mnist --data-dir fresh", "mnist oneshot --pruning global --levels 50 0.5% --out g",
+        "mnist iterative --pruning layerwise --out l", "sweep rate --pruning global"]
 
 
 @pytest.mark.parametrize("line", GOOD)
@@ -311,3 +320,40 @@ def test_student_rough_edges_of_the_command_line(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "prune 20% (output 10%)" in text and "%%" not in text
     assert "the root of every random number" in text.split("--seed SEED")[-1]
+
+
+def test_levels_are_percents_and_a_bare_value_below_one_is_refused(capsys):
+    from lottery_np.paper.cli import build_parser, mnist_config
+    parse = build_parser().parse_args
+    assert mnist_config(parse("mnist oneshot --levels 50 2.5 1 0.5%".split()), "oneshot").fractions == (0.5, 0.025,
+                                                                                                       0.01, 0.005)
+    assert cli.main("mnist oneshot --levels 0.5".split()) == 2
+    err = capsys.readouterr().err
+    assert "0.5 would keep 0.5% of the weights; did you mean 50? (write 0.5% if you mean 0.5%)" in err
+
+
+def test_every_setting_is_an_option_with_its_help_and_default(capsys):
+    """The options of the experiment commands are made from ExperimentConfig's fields: each field with an
+    option is on the commands of its experiments, says its help and default, and no option given is the
+    dataclass's defaults (``sweep``: with controls=0)."""
+    from lottery_np.paper.cli import build_parser, mnist_config
+    from lottery_np.paper.experiments import SETTINGS, option_of
+    parser = build_parser()
+    for command, experiment in (("mnist oneshot", "oneshot"), ("mnist iterative", "iterative"), ("sweep rate", "")):
+        with pytest.raises(SystemExit):
+            parser.parse_args(command.split() + ["--help"])
+        text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+        for name, s in SETTINGS.items():
+            option = option_of(name)
+            if option is None:
+                continue
+            on = experiment == "" or experiment in s.experiments
+            assert (f"{option} " in text) == on, (command, option)
+            if on:
+                assert " ".join(s.help.split()) in text, (command, option)
+        args = parser.parse_args(command.split())
+        want = ExperimentConfig(experiment=experiment or "iterative", controls=0 if not experiment else 3)
+        assert mnist_config(args, experiment or args.experiment) == want
+    args = parser.parse_args("mnist iterative --pruning global --no-test-curve --keep-weights --rate 0.3".split())
+    got = mnist_config(args, "iterative")
+    assert (got.pruning, got.record_test_curve, got.keep_weights, got.rate) == ("global", False, True, 0.3)

@@ -135,3 +135,72 @@ def test_no_reset_continues_from_the_trained_weights(data):
 def test_bad_settings_are_named(bad, message):
     with pytest.raises(ConfigError, match=message):
         tiny(**bad)
+
+
+# Keys computed by the code before the settings were defined once and before ``pruning`` existed
+# (commit a02d976). A change here would orphan every training already stored: the runner would
+# train them all again.
+PINNED_KEYS = [
+    ("oneshot", {}, Unit(0), "459f8af8a18a8ee01597"),
+    ("oneshot", {}, Unit(3, "ticket", 1), "3292033693227397f4fb"),
+    ("oneshot", {}, Unit(2, "reinit", 1, 2), "1a7cf059a754a4bd0a2c"),
+    ("iterative", {}, Unit(5, "ticket", 0), "b92ebb370dc05aa449f1"),
+    ("iterative", {}, Unit(18, "shuffle", 4, 2), "97fa2a5af8f944ff60f1"),
+    ("iterative", dict(iterations=1000, reset_iteration=200), Unit(0), "92729c6e2a9a8891b546"),
+    ("iterative", dict(iterations=1000, reset_iteration=200), Unit(4, "ticket", 2), "1547dd145eb2a12d4e05"),
+    ("iterative", dict(reset="none", output_rate=0.15), Unit(2, "ticket", 0), "2da46865cb68332f8968"),
+]
+
+
+@pytest.mark.parametrize("experiment, settings, unit, key", PINNED_KEYS)
+def test_keys_of_the_trainings_made_before_are_unchanged(experiment, settings, unit, key):
+    from lottery_np.paper.experiments import identity, unit_key
+    config = ExperimentConfig(experiment=experiment, **settings)
+    assert unit_key(config, unit) == unit_key(config.replace(pruning="layerwise"), unit) == key
+    assert "pruning" not in identity(config, unit)
+
+
+def test_global_pruning_is_in_the_identity_of_pruned_units_only():
+    from lottery_np.paper.experiments import identity, unit_key
+    for experiment in ("oneshot", "iterative"):
+        layerwise = tiny(experiment=experiment)
+        pooled = layerwise.replace(pruning="global")
+        assert unit_key(pooled, Unit(0)) == unit_key(layerwise, Unit(0))  # the unpruned network is shared
+        for u in plan(pooled):
+            if u.level > 0:
+                assert identity(pooled, u) == {**identity(layerwise, u), "pruning": "global"}
+        assert ExperimentConfig.from_dict(pooled.to_dict()) == pooled
+        assert ExperimentConfig.from_dict({k: v for k, v in pooled.to_dict().items() if k != "pruning"}) == layerwise
+
+
+def test_global_pruning_experiment_cuts_its_masks_by_global_pruning(data):
+    from lottery_np.pruning import full_masks, layer_rates, oneshot_rates, prune_global
+    for experiment in ("oneshot", "iterative"):
+        config = tiny(experiment=experiment, pruning="global", trials=1, controls=1, rounds=2)
+        res = run_all(config, data)
+        trained = [res[Unit(0, "ticket", 0)][1][f"trained_w_{i}"] for i in range(3)]
+        rates = oneshot_rates(0.5, 3) if experiment == "oneshot" else layer_rates(0.2, 3)
+        want = prune_global(trained, full_masks(trained), rates)
+        got = [res[Unit(1, "ticket", 0)][1][f"mask_{i}"] for i in range(3)]
+        assert all(np.array_equal(a.astype(bool), b) for a, b in zip(want, got))
+        if experiment == "iterative":  # the next round's masks too, from the round's own trained weights
+            ticket = res[Unit(1, "ticket", 0)][1]
+            nxt = [ticket[f"next_mask_{i}"] for i in range(3)]
+            assert all(np.all(b <= a) for a, b in zip(got, nxt)) and sum(m.sum() for m in nxt) < sum(m.sum() for m in got)
+        layerwise = tiny(experiment=experiment, trials=1, controls=1, rounds=2)
+        masks = inputs_for(layerwise, Unit(1, "ticket", 0), lambda t: res[t][1])
+        assert any(not np.array_equal(masks[f"mask_{i}"], got[i]) for i in range(2))  # layerwise cuts others
+
+
+def test_a_setting_is_said_in_python_words_and_in_the_options():
+    from lottery_np.paper.experiments import SettingError
+    with pytest.raises(SettingError) as e:
+        tiny(experiment="oneshot", fractions=(0.5, 0.2, 0.5))
+    assert str(e.value) == "fractions names 0.5 more than once; give each level once"
+    assert e.value.in_cli_words == "--levels names 50 more than once; give each level once"
+    with pytest.raises(SettingError) as e:
+        tiny(pruning="best")
+    assert "pruning must be one of layerwise, global; got 'best'" == str(e.value)
+    with pytest.raises(SettingError, match="eval_every 100 is more than iterations 60") as e:
+        tiny(eval_every=100)
+    assert e.value.in_cli_words.startswith("--eval-every 100 is more than --iterations 60")

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from lottery_np import MLP, ConfigError, reinit_control, reset, shuffle_control
+from lottery_np.errors import MaskError
 from lottery_np.pruning import (full_masks, layer_rates, oneshot_rates, percent_remaining,
-                                prune_by_magnitude, prune_layer, prune_units, round_half_up,
+                                prune_by_magnitude, prune_global, prune_layer, prune_units, round_half_up,
                                 unit_scores, units_remaining)
 
 LENET = (784, 300, 100, 10)
@@ -80,6 +81,81 @@ def test_oneshot_rates_prune_output_at_half_the_fraction(lenet):
 def test_bad_rate_is_a_clear_error(rate):
     with pytest.raises(ConfigError, match="must be a fraction between 0 and 1"):
         layer_rates(rate, 3)
+
+
+# -- global pruning ------------------------------------------------------------
+
+def hidden_counts(masks):
+    return sum(int(m.sum()) for m in masks[:-1])
+
+
+def test_global_removes_the_requested_fraction_of_the_hidden_layers_together(lenet):
+    m0 = full_masks(lenet.weights)
+    m1 = prune_global(lenet.weights, m0, layer_rates(0.2, 3))
+    n_hidden = hidden_counts(m0)
+    assert hidden_counts(m1) == n_hidden - round_half_up(0.2 * n_hidden)  # of the pool, not of each layer
+    assert int(m1[-1].sum()) == 1000 - 100  # the output layer at its own rate, as layerwise
+    np.testing.assert_array_equal(m1[-1], prune_layer(lenet.weights[-1], m0[-1], 0.1))
+    m2 = prune_global(lenet.weights, m1, layer_rates(0.2, 3))  # counts among survivors
+    assert hidden_counts(m2) == hidden_counts(m1) - round_half_up(0.2 * hidden_counts(m1))
+    # the layers lose different fractions: what is pruned depends on the magnitudes across layers
+    assert len({round(float(m.mean()), 4) for m in m1[:-1]}) == 2
+
+
+def test_global_survivors_beat_every_pruned_hidden_magnitude_and_nothing_comes_back():
+    rng = np.random.default_rng(3)
+    weights = [rng.normal(0, s, size=shape) for s, shape in ((0.05, (30, 20)), (0.3, (20, 10)), (0.2, (10, 4)))]
+    masks = [(rng.random(w.shape) > 0.3).astype(np.float32) for w in weights]  # already pruned once
+    new = prune_global(weights, masks, [0.5, 0.5, 0.25])
+    kept = np.concatenate([np.abs(w[m == 1]) for w, m in zip(weights[:-1], new[:-1])])
+    cut = np.concatenate([np.abs(w[(m0 == 1) & (m == 0)]) for w, m0, m in zip(weights[:-1], masks[:-1], new[:-1])])
+    assert kept.min() >= cut.max()
+    for m0, m in zip(masks, new):
+        assert m.dtype == m0.dtype and set(np.unique(m)) <= {0, 1}
+        assert np.all(m <= m0)  # a pruned weight is never revived
+    assert new[0].mean() < new[1].mean()  # the layer of small weights loses the most
+
+
+def test_global_ties_go_to_the_earlier_layer_then_the_earlier_position():
+    w = [np.array([[1.0, 2.0], [1.0, 3.0]]), np.array([[1.0], [1.0]]), np.array([[5.0]])]
+    m = full_masks(w)
+    new = prune_global(w, m, [0.5, 0.5, 0.0])  # 6 hidden weights, 3 removed; four of them tie at 1
+    assert [x.tolist() for x in new] == [[[0, 1], [0, 1]], [[0], [1]], [[1]]]
+    assert all(np.array_equal(a, b) for a, b in zip(new, prune_global(w, m, [0.5, 0.5, 0.0])))
+
+
+def test_global_is_pure_and_layerwise_is_unchanged(lenet):
+    w_before, masks = [w.copy() for w in lenet.weights], full_masks(lenet.weights)
+    prune_by_magnitude(lenet.weights, masks, [0.5, 0.5, 0.25], "global")
+    assert all(np.array_equal(a, b) for a, b in zip(w_before, lenet.weights))
+    assert all(np.all(m == 1) for m in masks)
+    layerwise = [prune_layer(w, m, p) for w, m, p in zip(lenet.weights, masks, [0.5, 0.5, 0.25])]
+    for pruning in ({}, {"pruning": "layerwise"}):
+        got = prune_by_magnitude(lenet.weights, masks, [0.5, 0.5, 0.25], **pruning)
+        assert all(np.array_equal(a, b) for a, b in zip(got, layerwise))
+
+
+def test_global_with_one_hidden_layer_is_layerwise():
+    net = MLP.initialize((50, 20, 4), seed=2)
+    rates = layer_rates(0.3, 2)
+    for a, b in zip(prune_global(net.weights, full_masks(net.weights), rates),
+                    prune_by_magnitude(net.weights, full_masks(net.weights), rates)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_global_oneshot_keeps_the_fraction_of_all_hidden_weights(lenet):
+    masks = prune_global(lenet.weights, full_masks(lenet.weights), oneshot_rates(0.25, 3))
+    assert hidden_counts(masks) == pytest.approx(0.25 * (235200 + 30000), abs=1)
+
+
+def test_global_refuses_what_it_cannot_do(lenet):
+    m = full_masks(lenet.weights)
+    with pytest.raises(ConfigError, match="one rate for all hidden layers"):
+        prune_global(lenet.weights, m, [0.2, 0.3, 0.1])
+    with pytest.raises(ConfigError, match="unknown pruning 'best'; choose one of layerwise, global"):
+        prune_by_magnitude(lenet.weights, m, [0.2, 0.2, 0.1], "best")
+    with pytest.raises(MaskError, match="does not match"):
+        prune_global(lenet.weights, [m[0].T, m[1], m[2]], [0.2, 0.2, 0.1])
 
 
 # -- units (XOR) ---------------------------------------------------------------

@@ -5,10 +5,8 @@ import os
 import sys
 
 from ..errors import ConfigError, LotteryError
-from .experiments import TRAIN_BACKENDS
+from .experiments import TRAIN_BACKENDS, SettingError
 from ..kernels import BACKENDS
-from ..network import INITS
-from ..optim import RULES as OPTIMIZERS
 from . import validate
 
 
@@ -127,53 +125,61 @@ def build_parser():
 
 
 def add_experiment_options(e, name, dflt):
-    """The settings of ExperimentConfig as options; ``name`` is oneshot, iterative or sweep."""
-    from .experiments import CONTROL_KINDS
+    """The options of an experiment command; ``name`` is oneshot, iterative or sweep, ``dflt`` its defaults."""
     e.add_argument("--jobs", type=whole_number, default=1, help="trainings run in parallel, one core each (default 1)")
     e.add_argument("--scheduler", default=None,
                    help="run the trainings on a Dask cluster, e.g. tcp://host:8786 (pip install -e .[dask])")
-    e.add_argument("--trials", type=whole_number, default=dflt.trials,
-                   help=f"independent tickets (default {dflt.trials})")
-    e.add_argument("--controls", type=whole_number, default=dflt.controls,
-                   help=f"draws of each control per ticket and level (default {dflt.controls}; 0 for none)")
-    e.add_argument("--control-kinds", nargs="+", choices=CONTROL_KINDS, default=list(CONTROL_KINDS),
-                   help="reinit = control 1 (fresh weights), shuffle = control 2 (moved weights)")
-    e.add_argument("--control-levels", type=whole_number, nargs="+", default=None,
-                   help="only these pruned levels get controls, e.g. 7 9 11 (default: every level)")
-    e.add_argument("--iterations", type=whole_number, default=dflt.iterations, help="per training (default 50000)")
-    e.add_argument("--eval-every", type=whole_number, default=dflt.eval_every, help="default 100")
-    if name in ("oneshot", "sweep"):
-        e.add_argument("--levels", type=number, nargs="+", default=[100 * f for f in dflt.fractions],
-                       help="one-shot: percent of hidden weights kept, one level each "
-                            "(default 90 75 55 35 25 15 10 5 2.5)")
-    if name in ("iterative", "sweep"):
-        e.add_argument("--rounds", type=whole_number, default=dflt.rounds,
-                       help="iterative: pruning rounds (default 18 → ≈1.8%%)")
-        e.add_argument("--rate", type=number, default=dflt.rate,
-                       help="iterative: fraction of hidden-layer survivors pruned per round (default 0.2)")
-        e.add_argument("--output-rate", type=number, default=None, help="output layer's rate (default rate/2)")
-    e.add_argument("--sizes", type=whole_number, nargs="+", default=list(dflt.sizes), help="default 784 300 100 10")
-    e.add_argument("--lr", type=number, default=dflt.lr, help="default 0.1")
-    e.add_argument("--batch-size", type=whole_number, default=dflt.batch_size, help="default 60")
-    e.add_argument("--optimizer", default=dflt.optimizer, choices=tuple(OPTIMIZERS),
-                   help="sgd (default), momentum or adam")
-    e.add_argument("--init", default=dflt.init, choices=INITS, help="normal (default) or glorot_normal")
-    e.add_argument("--init-std", type=number, default=dflt.init_std, help="default 0.1")
-    e.add_argument("--reset", choices=("init", "none"), default=dflt.reset,
-                   help="init: reset survivors before retraining (default); none: keep training them")
-    e.add_argument("--reset-iteration", type=whole_number, default=0,
-                   help="late resetting: reset to the weights at this iteration instead of θ0 (default 0)")
-    e.add_argument("--no-test-curve", action="store_true",
-                   help="evaluate test accuracy only at new validation minima (faster; no curve figure data)")
-    e.add_argument("--keep-weights", action="store_true",
-                   help="keep every training's trained weights (for 'lottery-np export'); off: only the unpruned "
-                        "network's, which the pruned levels are cut from")
-    e.add_argument("--seed", type=whole_number, default=dflt.seed,
-                   help=SEED_HELP)
-    e.add_argument("--backend", default=dflt.backend, choices=TRAIN_BACKENDS,
-                   help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
     e.add_argument("--data-dir", default=None, help="default: $LOTTERY_NP_DATA or the checkout's data/")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_settings(e.add_argument_group("settings (defaults: the paper's)"), name, dflt)
+
+
+def add_settings(group, name, dflt):
+    """One option per field of ExperimentConfig that experiment ``name`` uses (a sweep: all), made from
+    the field's ``Setting``: its option, help, default (``dflt``'s) and how its values are read."""
+    from dataclasses import fields
+    from .experiments import ExperimentConfig, SETTINGS, option_of
+    for f in fields(ExperimentConfig):
+        s, option = SETTINGS[f.name], option_of(f.name)
+        if option is None or (name != "sweep" and name not in s.experiments):
+            continue
+        default = getattr(dflt, f.name)
+        kw = dict(dest=f.name, default=list(default) if isinstance(default, tuple) else default)
+        if s.kind == "flag":
+            kw["action"] = "store_false" if default else "store_true"
+        else:
+            kw["type"] = reader(s)
+            if s.kind == "choice":
+                kw["choices"] = s.choices
+            else:
+                kw["metavar"] = option.lstrip("-").upper().replace("-", "_")
+            if s.many:
+                kw["nargs"] = "+"
+        group.add_argument(option, help=help_text(s, default), **kw)
+
+
+def reader(s):
+    """How an option reads one value of setting ``s`` (a choice is read as it is typed)."""
+    if s.from_text is None:
+        return {"whole": whole_number, "number": number}.get(s.kind, str)
+
+    def read(text):
+        try:
+            return s.from_text(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return read
+
+
+def help_text(s, default):
+    """The setting's help and its default, as the option writes it (``%`` doubled for argparse)."""
+    if s.kind == "flag":
+        text = s.help
+    else:
+        show = s.to_text or (lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+        shown = s.default_text or " ".join(show(v) for v in (default if isinstance(default, tuple) else [default]))
+        text = f"{s.help} (default {shown})"
+    return text.replace("%", "%%")
 
 
 def add_mnist_parser(sub):
@@ -208,19 +214,12 @@ def add_mnist_parser(sub):
 
 
 def mnist_config(args, experiment):
-    from .experiments import ExperimentConfig
-    kw = dict(experiment=experiment, sizes=args.sizes, init=args.init, init_std=args.init_std,
-              iterations=args.iterations, batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer,
-              eval_every=args.eval_every, trials=args.trials, controls=args.controls,
-              control_kinds=args.control_kinds, control_levels=args.control_levels, reset=args.reset,
-              reset_iteration=args.reset_iteration,
-              record_test_curve=not args.no_test_curve, keep_weights=args.keep_weights, backend=args.backend,
-              seed=args.seed)
-    if hasattr(args, "levels"):
-        kw["fractions"] = [p / 100 for p in args.levels]
-    if hasattr(args, "rounds"):
-        kw.update(rounds=args.rounds, rate=args.rate, output_rate=args.output_rate)
-    return ExperimentConfig(**kw)
+    """The ExperimentConfig an experiment command asks for: every setting's option, and the experiment."""
+    from dataclasses import fields
+    from .experiments import ExperimentConfig, option_of
+    given = {f.name: getattr(args, f.name) for f in fields(ExperimentConfig)
+             if option_of(f.name) is not None and hasattr(args, f.name)}
+    return ExperimentConfig(**given, experiment=experiment)
 
 
 # Where a command writes when --out is not given (demo and xor have their default in the parser;
@@ -400,6 +399,8 @@ def main(argv=None):
         args.out = resolve_out(args)
         validate.check(args)
         COMMANDS[args.command](args)
+    except SettingError as e:  # a setting of ExperimentConfig: said with the options that set it
+        return fail(e.in_cli_words)
     except ConfigError as e:
         return fail(validate.in_cli_words(str(e)))
     except LotteryError as e:

@@ -4,23 +4,27 @@
 ``ConfigError`` with one line that names the option as the user typed it and
 says what would be accepted. It checks, in this order:
 
-* ``RULES`` — each option on its own (a whole number ≥ 1, a fraction, ...);
-* ``RELATIONS`` — options that must fit together or fit MNIST (``--eval-every``
-  at most ``--iterations``, ``--sizes`` from 784 inputs to 10 classes, ...);
+* each option on its own: the settings of ``ExperimentConfig`` by their own
+  ``Setting`` (``experiments.field_problem``, also for ``demo``, ``xor`` and
+  ``reproduce`` options of the same name), the other options by ``RULES``;
+* the experiment as a whole: the ``ExperimentConfig`` an experiment command asks
+  for is made, so its relations (``experiments.RELATIONS``: ``--eval-every`` at
+  most ``--iterations``, ...) are checked, said with the options;
+* ``RELATIONS`` — what only the command line knows: the settings fit MNIST
+  (``--sizes`` from 784 inputs to 10 classes, ...), the sweep, the plan;
 * the folders read (``examine FOLDER``, ``mnist plot FOLDERS``) and the folders
   written (``--out``, ``--data-dir``): a file where a folder is wanted, a folder
   inside a file, a folder that cannot be written.
 
-``in_cli_words`` turns the names of settings in a library message
-(``eval_every``) into the options that set them (``--eval-every``), for the
-errors that only the library can see.
+``in_cli_words`` turns the names of settings in any other library message
+(``eval_every``) into the options that set them (``--eval-every``).
 """
-import math
 import os
 import re
 from pathlib import Path
 
 from ..errors import ConfigError
+from .experiments import SETTINGS, SettingError, Wording, at_least, field_problem, option_of, positive
 
 MNIST_INPUTS, MNIST_CLASSES, MNIST_TRAINING_IMAGES = 784, 10, 60000
 DEMO_MIN_ITERATIONS = 10  # the demo evaluates every max(10, iterations / 40) iterations
@@ -36,84 +40,52 @@ def option(dest):
 # ----------------------------------------------------------------------------
 
 
-def at_least(lo):
-    return lambda v: v >= lo
-
-
-def positive(v):
-    return math.isfinite(v) and v > 0
-
-
 def fraction(v):  # strictly between 0 and 1
     return 0 < v < 1
 
 
-def percent(v):  # in (0, 100]
-    return 0 < v <= 100
-
-
-# argparse dest -> (test of one value, what a good value is). Options given as lists
-# (--sizes, --levels) have each item tested. An option left at None is not tested.
+# The options that are not settings of ExperimentConfig: argparse dest -> (test of one value,
+# what a good value is). An option left at None is not tested.
 RULES = {
-    "iterations": (at_least(1), "a whole number ≥ 1, e.g. 2000"),
-    "eval_every": (at_least(1), "a whole number ≥ 1, e.g. 100"),
-    "batch_size": (at_least(1), "a whole number ≥ 1, e.g. 60"),
-    "trials": (at_least(1), "a whole number ≥ 1, e.g. 5"),
-    "controls": (at_least(0), "a whole number ≥ 0 (0 for no controls)"),
     "jobs": (at_least(1), f"a whole number ≥ 1 (this machine has {os.cpu_count()} cores)"),
-    "rounds": (at_least(1), "a whole number ≥ 1, e.g. 18"),
-    "reset_iteration": (at_least(0), "a whole number ≥ 0 (0 resets to the initial weights)"),
-    "seed": (at_least(0), "a whole number ≥ 0"),
     "trial": (at_least(0), "a whole number ≥ 0 (tickets are numbered from 0)"),
     "level": (at_least(0), "a whole number ≥ 0 (0 is the unpruned network)"),
-    "control_levels": (at_least(1), "pruned levels of at least 1 (0 is the unpruned network, which has no controls)"),
     "draw": (at_least(0), "a whole number ≥ 0 (draws are numbered from 0)"),
-    "lr": (positive, "a positive number, e.g. 0.1"),
-    "init_std": (positive, "a positive number, e.g. 0.1"),
-    "rate": (fraction, "a fraction between 0 and 1, e.g. 0.2 to prune 20% of the survivors per round"),
-    "output_rate": (lambda v: 0 <= v < 1, "a fraction from 0 up to (not including) 1, e.g. 0.1"),
-    "levels": (percent, "a percent of weights kept, above 0 and at most 100, e.g. 55 25 10"),
-    "sizes": (at_least(1), "layer widths of at least 1, e.g. 784 300 100 10"),
 }
 
 
 def check_rules(args):
+    cli = Wording(cli=True)
+    for name in SETTINGS:  # an option named after a setting takes the setting's values, on any command
+        if getattr(args, name, None) is not None:
+            problem = field_problem(name, getattr(args, name), cli)
+            if problem:
+                raise ConfigError(problem)
     for dest, (ok, good) in RULES.items():
         value = getattr(args, dest, None)
-        for v in (value if isinstance(value, list) else [] if value is None else [value]):
-            if not ok(v):
-                raise ConfigError(f"{option(dest)} must be {good}; got {v:g}")
+        if value is not None and not ok(value):
+            raise ConfigError(f"{option(dest)} must be {good}; got {value:g}")
+
+
+def check_experiment(args):
+    """The ExperimentConfig an experiment command asks for can be made: its relations hold."""
+    if args.command == "sweep" or (args.command == "mnist" and args.mnist_command != "plot"):
+        from .cli import mnist_config
+        try:
+            mnist_config(args, args.experiment if args.command == "sweep" else args.mnist_command)
+        except SettingError as e:
+            raise ConfigError(e.in_cli_words) from None
 
 
 # ----------------------------------------------------------------------------
-# Options that must fit together, and fit MNIST
+# Options that must fit together only on the command line: fit MNIST, the sweep, the plan
 # ----------------------------------------------------------------------------
 
 
-def eval_within_training(a):
-    if a.eval_every > a.iterations:
-        return (f"--eval-every {a.eval_every} is more than --iterations {a.iterations}, so training would never "
-                f"be evaluated; give --eval-every at most {a.iterations}")
-
-
-def reset_within_training(a):
-    if a.reset_iteration >= a.iterations:
-        return (f"--reset-iteration {a.reset_iteration} must be less than --iterations {a.iterations}; "
-                f"give 0 to reset to the initial weights")
-
-
-def reset_on_an_evaluation(a):
-    if a.reset_iteration % a.eval_every:
-        return (f"--reset-iteration {a.reset_iteration} must be a multiple of --eval-every {a.eval_every} "
-                f"(the weights are kept only at evaluations), e.g. {a.reset_iteration // a.eval_every * a.eval_every}")
-
-
-def reset_needs_init(a):
-    if a.reset_iteration and a.reset == "none":
-        return "--reset-iteration only applies with --reset init; drop one of the two"
-    if a.reset_iteration and getattr(a, "sweep", None) == "reset":
+def sweep_needs_reset(a):
+    if a.reset_iteration and a.sweep == "reset":
         return "--reset-iteration does not combine with the reset sweep (half of it never resets); drop it"
-    if a.reset == "none" and getattr(a, "sweep", None) == "late-reset":
+    if a.reset == "none" and a.sweep == "late-reset":
         return "the late-reset sweep needs --reset init (the default); drop --reset none"
 
 
@@ -129,12 +101,6 @@ def sizes_fit_mnist(a):
     if len(s) < 3 or s[0] != MNIST_INPUTS or s[-1] != MNIST_CLASSES:
         return (f"--sizes must start with {MNIST_INPUTS} (MNIST's pixels), end with {MNIST_CLASSES} (its classes) "
                 f"and have hidden widths between, e.g. 784 300 100 10; got {' '.join(map(str, s))}")
-
-
-def controls_once_each(a):
-    twice = sorted({k for k in a.control_kinds if a.control_kinds.count(k) > 1})
-    if twice:
-        return f"--control-kinds names {', '.join(twice)} more than once; give each kind once"
 
 
 def demo_is_evaluated(a):
@@ -153,29 +119,18 @@ def parts_of_the_plan(a):
                 f"{' '.join(parts(a.mode))}")
 
 
-def levels_once_each(a):
-    if a.levels is not None and len(set(a.levels)) < len(a.levels):
-        twice = sorted({v for v in a.levels if a.levels.count(v) > 1})
-        return f"--levels names {' '.join(f'{v:g}' for v in twice)} more than once; give each level once"
-
-
 def sweep_values_fit(a):
     sweep_values(a.sweep, a.values, a.iterations, a.eval_every)
 
 
 # (argparse dests a relation needs, the relation): it returns a message, or None when all is well.
 RELATIONS = [
-    (("eval_every", "iterations"), eval_within_training),
-    (("reset_iteration", "iterations"), reset_within_training),
-    (("reset_iteration", "eval_every"), reset_on_an_evaluation),
-    (("reset_iteration", "reset"), reset_needs_init),
+    (("reset_iteration", "reset", "sweep"), sweep_needs_reset),
     (("batch_size",), batch_fits_mnist),
     (("sizes",), sizes_fit_mnist),
-    (("control_kinds",), controls_once_each),
     (("command", "iterations"), demo_is_evaluated),
     (("sweep", "values"), sweep_values_fit),
     (("only", "mode"), parts_of_the_plan),
-    (("levels",), levels_once_each),
 ]
 
 
@@ -364,6 +319,7 @@ def check(args):
     """Raise ConfigError (one line, naming the option) at the first setting that cannot work.
     Expects ``args.out`` already resolved to the folder that will be written (or None)."""
     check_rules(args)
+    check_experiment(args)
     check_relations(args)
     if args.command == "examine":
         check_examine(args.folder, args.trial)
@@ -391,18 +347,12 @@ def check(args):
 # ----------------------------------------------------------------------------
 
 
-# Settings of ExperimentConfig / TrainConfig whose option is not simply "--" + name with "-" for "_".
-FIELD_OPTIONS = {"fractions": "--levels (in percent)", "record_test_curve": "--no-test-curve",
-                 "control_kinds": "--control-kinds", "control_levels": "--control-levels"}
-_CODE_NAMES = ("eval_every", "reset_iteration", "batch_size", "init_std", "output_rate", "control_kinds",
-               "control_levels", "record_test_curve")
-_LEADING_NAMES = ("iterations", "trials", "rounds", "controls", "lr", "sizes", "fractions", "seed")
-
-
 def in_cli_words(message):
     """A library message with setting names replaced by their options: ``eval_every`` → ``--eval-every``.
-    Names with an underscore are replaced anywhere; plain words only where they open the message."""
-    def opt(name):
-        return FIELD_OPTIONS.get(name, option(name))
-    message = re.sub(r"\b(" + "|".join(_CODE_NAMES) + r")\b", lambda m: opt(m.group(1)), message)
-    return re.sub(r"^(" + "|".join(_LEADING_NAMES) + r")\b", lambda m: opt(m.group(1)), message)
+    Names with an underscore are replaced anywhere; plain words only where they open the message
+    (and not when the option follows in brackets already, as in ``fractions (--levels): ...``)."""
+    options = {name: option_of(name) for name in SETTINGS if option_of(name)}
+    code = [n for n in options if "_" in n]
+    plain = [n for n in options if "_" not in n]
+    message = re.sub(r"\b(" + "|".join(code) + r")\b", lambda m: options[m.group(1)], message)
+    return re.sub(r"^(" + "|".join(plain) + r")\b(?! \(--)", lambda m: options[m.group(1)], message)
