@@ -153,8 +153,8 @@ class MLP:
         return x.astype(self.dtype, copy=False), y
 
     def forward(self, x):
-        """Logits (N, C) and the caches backward needs:
-        h₀ = x,  hᵢ₊₁ = ReLU(hᵢ (Wᵢ ⊙ Mᵢ) + bᵢ),  logits = h_L (Wₗ ⊙ Mₗ) + bₗ (no ReLU)."""
+        """Logits (N, C) and the caches backward needs: h ← ReLU(h (Wᵢ ⊙ Mᵢ) + bᵢ) layer by
+        layer from h = x; the last layer has no ReLU, and its output is the logits."""
         h, caches = x, []
         for i, (w, m, b) in enumerate(zip(self.weights, self.masks, self.biases)):
             dense_forward, _ = self.dense[i]
