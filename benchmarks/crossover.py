@@ -5,7 +5,7 @@
 For each LeNet-300-100 layer shape and a range of densities, times one layer's training
 work — forward, weight gradient, and input gradient where the network needs it — with the
 dense NumPy kernels and with the sparse ones, on real MNIST inputs (first layer) or ReLU-like
-inputs (half zeros). ``network.SPARSE_BELOW`` is set from the densities where sparse wins.
+inputs (half zeros). ``fast_layers.SPARSE_BELOW`` is set from the densities where sparse wins.
 The last line is a JSON object.
 """
 import json
@@ -14,8 +14,7 @@ import time
 import numpy as np
 
 import lottery_np as lt
-from lottery_np.layers import dense_backward, dense_forward
-from lottery_np.sparse import layout_from_mask
+from lottery_np.fast_layers import dense_twins
 
 DENSITIES = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.02)
 LAYERS = [("784x300 (pixels in)", 784, 300, False), ("300x100", 300, 100, True), ("100x10", 100, 10, True)]
@@ -44,12 +43,13 @@ def main():
         for dens in DENSITIES:
             mask = (rng.random((d, m)) < dens).astype(np.float32)
             w = rng.standard_normal((d, m)).astype(np.float32) * mask
-            lay = layout_from_mask(mask)
             times = {}
-            for backend, layout in (("numpy", None), ("sparse", lay)):
+            for backend in ("numpy", "sparse"):
+                [(forward, backward)] = dense_twins(backend, [mask])  # the sparse layout is built here, once
+
                 def work():
-                    _, cache = dense_forward(x, w, mask, b, backend, layout)
-                    dense_backward(dy, cache, need_dx=need_dx)
+                    _, cache = forward(x, w, mask, b)
+                    backward(dy, cache, need_dx=need_dx)
                 times[backend] = median_us(work)
             out[name][str(dens)] = {k: round(v, 1) for k, v in times.items()}
             print(f"{name:22s} {dens:8.2f} {times['numpy']:9.1f} {times['sparse']:9.1f}", flush=True)

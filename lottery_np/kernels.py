@@ -16,9 +16,10 @@ Each product is written here twice with the same signature:
   Rows of the batch (or of ``W``) are split across threads with ``prange``.
 
 ``tests/test_kernels.py`` holds every pair to each other over shapes, dtypes
-and mask densities (all-zero, sparse, all-one). ``KERNELS`` maps a backend name
-to its three functions; ``layers.dense_forward``/``dense_backward`` look them up
-there, so a new backend (e.g. a sparse one) only adds an entry.
+and mask densities (all-zero, sparse, all-one). ``KERNELS`` maps a name to its
+three functions. The NumPy products are ``layers.dense_forward``/``dense_backward``
+written one at a time; ``fast_layers.dense_forward_numba``/``dense_backward_numba``
+build the Dense layer's fast twin from the Numba ones.
 """
 import numpy as np
 from numba import njit, prange
@@ -116,17 +117,11 @@ KERNELS = {
         "masked_weight_grad": masked_weight_grad_numba,
     },
 }
-DENSE_BACKENDS = tuple(KERNELS)
-# "sparse": every layer with the survivors-only kernels of sparse.py;
-# "auto": per layer, sparse below SPARSE_BELOW density, NumPy dense above (see network.layer_backend).
-BACKENDS = DENSE_BACKENDS + ("sparse", "auto")
 
 
-def get_kernels(backend):
-    """The dict of three products for ``backend``, with a clear error for an unknown name."""
-    try:
-        return KERNELS[backend]  # the dense kernels; "sparse" layers use sparse.SPARSE_KERNELS
-    except KeyError:
-        raise ValueError(
-            f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}"
-        ) from None
+def __getattr__(name):
+    """``kernels.BACKENDS``, the old home of the backend names, still works (they are in fast_layers now)."""
+    if name == "BACKENDS":
+        from .fast_layers import BACKENDS
+        return BACKENDS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,11 +11,12 @@ layer's inputs. Shapes: N is the batch size, D the fan-in, M the fan-out.
 Weights are stored (fan_in, fan_out), so a layer is ``X W`` and not ``W X``.
 
 A loss is one function ``loss, dlogits = loss_fn(logits, y)``.
+
+This file is the reference, written in plain NumPy. Faster versions of the
+Dense layer, with the same signatures, are in ``fast_layers.py`` and are
+tested against these.
 """
 import numpy as np
-
-from .kernels import get_kernels
-from .sparse import SPARSE_KERNELS, SparseGrad, layout_from_mask
 
 
 # ----------------------------------------------------------------------------
@@ -23,7 +24,7 @@ from .sparse import SPARSE_KERNELS, SparseGrad, layout_from_mask
 # ----------------------------------------------------------------------------
 
 
-def dense_forward(x, w, m, b, backend="numpy", layout=None):
+def dense_forward(x, w, m, b):
     """Masked affine layer.
 
     .. math::  Y = X (W \\odot M) + b
@@ -34,23 +35,14 @@ def dense_forward(x, w, m, b, backend="numpy", layout=None):
     w : (D, M) weights.
     m : (D, M) mask of 0s and 1s; a 0 removes that connection.
     b : (M,) biases (never masked).
-    backend : ``"numpy"`` or ``"numba"`` (dense kernels), or ``"sparse"``: only the
-        surviving weights, listed by ``layout`` (built from ``m`` if not given).
 
     Returns
     -------
     out : (N, M)
-    cache : what ``dense_backward`` needs.
+    cache : ``(x, w, m)``, what ``dense_backward`` needs.
     """
-    if backend == "sparse":
-        layout = layout if layout is not None else layout_from_mask(m)
-        values = w.reshape(-1)[layout.flat]  # (nnz,) the surviving weights, W ⊙ M without the zeros
-        k = SPARSE_KERNELS["numba"]
-        out = k["matmul"](x, values, layout.indptr, layout.cols, layout.shape) + b  # (N, D) -> (N, M)
-        return out, (x, w, m, backend, (layout, values))
-    k = get_kernels(backend)
-    out = k["masked_matmul"](x, w, m) + b  # (N, D) @ (D, M) -> (N, M)
-    return out, (x, w, m, backend, None)
+    out = x @ (w * m) + b  # (N, D) @ (D, M) -> (N, M), + (M,) on every row
+    return out, (x, w, m)
 
 
 def dense_backward(dout, cache, need_dx=True):
@@ -70,20 +62,12 @@ def dense_backward(dout, cache, need_dx=True):
 
     Returns
     -------
-    dx : (N, D) or None, dw : (D, M) — for ``"sparse"`` a ``SparseGrad`` holding
-    only the survivors' entries —, db : (M,)
+    dx : (N, D) or None, dw : (D, M), db : (M,)
     """
-    x, w, m, backend, sparse = cache
+    x, w, m = cache
     db = dout.sum(axis=0)  # (N, M) -> (M,)
-    if backend == "sparse":
-        layout, values = sparse
-        k = SPARSE_KERNELS["numba"]
-        dx = k["matmul_t"](dout, values, layout.indptr, layout.cols, layout.shape) if need_dx else None
-        dw = SparseGrad(k["weight_grad"](x, dout, layout.indptr, layout.cols, layout.shape), layout)
-        return dx, dw, db
-    k = get_kernels(backend)
-    dx = k["masked_matmul_t"](dout, w, m) if need_dx else None  # (N, M) @ (M, D) -> (N, D)
-    dw = k["masked_weight_grad"](x, dout, m)  # (D, N) @ (N, M) -> (D, M)
+    dx = dout @ (w * m).T if need_dx else None  # (N, M) @ (M, D) -> (N, D)
+    dw = (x.T @ dout) * m  # (D, N) @ (N, M) -> (D, M)
     return dx, dw, db
 
 

@@ -3,7 +3,8 @@
     X -> Dense(W0 ⊙ M0) -> ReLU -> Dense(W1 ⊙ M1) -> ReLU -> ... -> Dense(WL ⊙ ML) -> logits
 
 The network is just three lists — ``weights``, ``biases``, ``masks`` — and the
-layer functions of ``layers.py``. Masks are data, not parameters: they have the
+layer functions of ``layers.py`` (or, with ``backend="numba"``, ``"sparse"`` or
+``"auto"``, their fast twins of ``fast_layers.py``, which compute the same). Masks are data, not parameters: they have the
 shape of their weight, hold only 0 and 1, and no optimizer ever changes them.
 One invariant is kept at all times: a pruned weight is exactly zero
 (``W == W ⊙ M``), so a reader can inspect ``weights`` and see the subnetwork.
@@ -11,9 +12,8 @@ One invariant is kept at all times: a pruned weight is exactly zero
 import numpy as np
 
 from .errors import ConfigError, MaskError, ShapeError
-from .kernels import BACKENDS
-from .sparse import layout_from_mask
-from .layers import LOSSES, dense_backward, dense_forward, relu_backward, relu_forward
+from .fast_layers import BACKENDS, dense_twins
+from .layers import LOSSES, relu_backward, relu_forward
 
 INITS = ("normal", "glorot_normal")
 
@@ -59,26 +59,6 @@ def check_masks(masks, weights):
     return checked
 
 
-# "auto" trains with the sparse kernels when the network's largest layer has fewer than
-# SPARSE_BELOW of its weights left, and with NumPy's dense product otherwise. Measured with
-# benchmarks/crossover.py on a 2-core x86 machine (batch 60, float32; µs for one layer's
-# forward + backward, NumPy dense vs sparse): 784x300 with pixel inputs 415 vs 184 at 5%,
-# 415 vs 278 at 10%, 415 vs 573 at 25%; 300x100 119 vs 125 at 5%, 125 vs 73 at 2%.
-# The choice is made for the whole network, not per layer: alternating OpenBLAS's and
-# Numba's thread pools within one pass cost more than it saved (benchmarks/step_time.py,
-# 3.6% left: a 5k evaluation took 44 ms mixed, 17 ms all-sparse, 16 ms all-dense).
-SPARSE_BELOW = 0.05
-
-
-def network_backend(backend, masks):
-    """The kernels every layer uses: ``backend`` itself, except that ``"auto"`` picks
-    ``"sparse"`` when the largest layer keeps fewer than SPARSE_BELOW of its weights."""
-    if backend != "auto":
-        return backend
-    largest = max(masks, key=lambda m: m.size)
-    return "sparse" if float(largest.mean()) < SPARSE_BELOW else "numpy"
-
-
 class MLP:
     """Masked multilayer perceptron: ReLU hidden layers, raw logits out.
 
@@ -88,9 +68,10 @@ class MLP:
     biases : list of (fan_out,) arrays.
     masks : list of 0/1 arrays shaped like ``weights``; ``None`` keeps every weight.
     loss : ``"softmax_cross_entropy"`` (MNIST) or ``"sigmoid_binary_cross_entropy"`` (XOR).
-    backend : ``"numpy"`` (reference), ``"numba"`` (jitted dense kernels), ``"sparse"``
-        (survivors-only kernels) or ``"auto"`` (sparse once the largest layer keeps less
-        than ``SPARSE_BELOW`` of its weights, NumPy before).
+    backend : ``"numpy"`` (``layers.dense_forward``/``dense_backward``, the reference),
+        ``"numba"`` (jitted dense kernels), ``"sparse"`` (survivors-only kernels) or ``"auto"``
+        (sparse once the largest layer keeps less than ``fast_layers.SPARSE_BELOW`` of its
+        weights, NumPy before); see ``fast_layers.dense_twins``.
 
     The arrays are copied, so the caller's arrays are never changed by training.
     """
@@ -135,15 +116,18 @@ class MLP:
     def dtype(self):
         return self.weights[0].dtype
 
+    @property
+    def n_layers(self):
+        return len(self.weights)
+
     def set_masks(self, masks):
-        """Install new masks and zero the weights they prune; pick each layer's kernels
-        and, for sparse layers, build the survivors' layout (once per mask, not per step)."""
+        """Install new masks and zero the weights they prune (``W ← W ⊙ M``)."""
         self.masks = check_masks(masks, self.weights)
         for w, m in zip(self.weights, self.masks):
             w *= m
-        self.layer_backends = [network_backend(self.backend, self.masks)] * len(self.masks)
-        self.layouts = [layout_from_mask(m) if b == "sparse" else None
-                        for b, m in zip(self.layer_backends, self.masks)]
+        # each layer's (dense_forward, dense_backward): layers.py's for "numpy", else a fast twin;
+        # they depend on the masks ("auto", the sparse layouts), so they are picked again here
+        self.dense = dense_twins(self.backend, self.masks)
 
     def copy(self):
         return MLP(self.weights, self.biases, self.masks, loss=self.loss_name, backend=self.backend)
@@ -169,25 +153,27 @@ class MLP:
         return x.astype(self.dtype, copy=False), y
 
     def forward(self, x):
-        """Logits (N, C) and the caches backward needs."""
+        """Logits (N, C) and the caches backward needs: h ← ReLU(h (Wᵢ ⊙ Mᵢ) + bᵢ) layer by
+        layer from h = x; the last layer has no ReLU, and its output is the logits."""
         h, caches = x, []
-        last = len(self.weights) - 1
         for i, (w, m, b) in enumerate(zip(self.weights, self.masks, self.biases)):
-            h, cache = dense_forward(h, w, m, b, self.layer_backends[i], self.layouts[i])  # (N, D_i) -> (N, D_i+1)
+            dense_forward, _ = self.dense[i]
+            h, cache = dense_forward(h, w, m, b)  # (N, D_i) -> (N, D_i+1)
             caches.append(cache)
-            if i < last:
+            if i < self.n_layers - 1:
                 h, cache = relu_forward(h)
                 caches.append(cache)
         return h, caches
 
     def backward(self, dlogits, caches):
-        """Per-layer gradients ``[(dW0, db0), (dW1, db1), ...]`` from ∂L/∂logits."""
-        grads = []
-        d = dlogits
-        for i in reversed(range(len(self.weights))):
-            if i < len(self.weights) - 1:
+        """Per-layer gradients ``[(dW0, db0), (dW1, db1), ...]`` from ∂L/∂logits:
+        the layers of ``forward`` in reverse, each backward taking the cache its forward left."""
+        grads, d = [], dlogits
+        for i in reversed(range(self.n_layers)):
+            _, dense_backward = self.dense[i]
+            if i < self.n_layers - 1:
                 d = relu_backward(d, caches.pop())
-            d, dw, db = dense_backward(d, caches.pop(), need_dx=i > 0)
+            d, dw, db = dense_backward(d, caches.pop(), need_dx=i > 0)  # dx of the data is not needed
             grads.append((dw, db))
         return grads[::-1]
 

@@ -16,20 +16,15 @@ import inspect
 import numpy as np
 
 from .errors import ConfigError
-from .sparse import SparseGrad, scatter_axpy
 
 
 def sgd(w, dw, state, lr, **_):
-    """w ← w − lr · dw   (for a ``SparseGrad``, only the survivors are touched)"""
-    if isinstance(dw, SparseGrad):
-        scatter_axpy(w.reshape(-1), dw.layout.flat, dw.values, -lr)
-    else:
-        w -= lr * dw
+    """w ← w − lr · dw"""
+    w -= lr * dw
 
 
 def momentum(w, dw, state, lr, beta=0.9, **_):
     """v ← β v + dw;  w ← w − lr · v   (heavy-ball momentum)"""
-    dw = np.asarray(dw)  # a SparseGrad becomes its dense matrix: the history is dense
     v = state.setdefault("v", np.zeros_like(w))
     v *= beta
     v += dw
@@ -41,7 +36,6 @@ def adam(w, dw, state, lr, beta1=0.9, beta2=0.999, eps=1e-8, t=1, **_):
     m ← β₁ m + (1−β₁) dw;  v ← β₂ v + (1−β₂) dw²;
     w ← w − lr · m̂ / (√v̂ + ε),  m̂ = m / (1−β₁ᵗ),  v̂ = v / (1−β₂ᵗ)
     """
-    dw = np.asarray(dw)
     m = state.setdefault("m", np.zeros_like(w))
     v = state.setdefault("v", np.zeros_like(w))
     m *= beta1

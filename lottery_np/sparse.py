@@ -13,15 +13,14 @@ CSR over the input dimension d suits all three products: the forward pass
 skips an input that is zero (most MNIST pixels, every ReLU that is off)
 together with its whole row, the input gradient gathers along a row, and the
 weight gradient is one short dot product per survivor. A layout is built once
-per mask (``MLP.set_masks``, once per pruning round), never per step.
+per mask (``fast_layers.dense_twins``, called by ``MLP.set_masks`` once per
+pruning round), never per step.
 
 Each product exists twice with the same signature, as in ``kernels.py``: a
 NumPy reference that reads like the math (it rebuilds the dense matrix) and a
 Numba kernel that loops over survivors only. ``tests/test_sparse.py`` holds
-them to each other and to the dense kernels.
-
-The weight gradient comes back as the survivors' values only (``SparseGrad``),
-so that plain SGD can update just those weights (``optim.sgd``).
+them to each other and to the dense kernels; ``fast_layers.dense_forward_sparse``
+/ ``dense_backward_sparse`` build the Dense layer from the Numba ones.
 """
 from dataclasses import dataclass
 
@@ -66,22 +65,6 @@ def to_dense(values, layout):
     w = np.zeros(layout.shape, dtype=values.dtype)
     w.reshape(-1)[layout.flat] = values
     return w
-
-
-@dataclass
-class SparseGrad:
-    """∂L/∂W at the survivors of ``layout`` (every other entry is exactly 0)."""
-
-    values: np.ndarray  # (nnz,)
-    layout: Layout
-
-    def __array__(self, dtype=None, copy=None):
-        dense = to_dense(self.values, self.layout)
-        return dense if dtype is None else dense.astype(dtype)
-
-    @property
-    def shape(self):
-        return self.layout.shape
 
 
 # ----------------------------------------------------------------------------
@@ -178,9 +161,3 @@ SPARSE_KERNELS = {
               "weight_grad": sparse_weight_grad_numba},
 }
 
-
-@njit(cache=True)
-def scatter_axpy(w_flat, flat, values, alpha):
-    """w[flat[k]] += alpha · values[k]: an SGD step on the survivors only."""
-    for k in range(flat.size):
-        w_flat[flat[k]] += alpha * values[k]

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lottery_np.kernels import KERNELS, get_kernels
+from lottery_np.kernels import KERNELS
 from conftest import random_mask
 
 SHAPES = [(1, 7, 5), (3, 1, 4), (60, 784, 30), (17, 33, 1), (8, 20, 10)]  # (N, D, M); batch 1 included
@@ -62,6 +62,11 @@ def test_numpy_reference_is_the_math(rng):
     np.testing.assert_allclose(k["masked_weight_grad"](x, dy, m), dw)
 
 
-def test_unknown_backend_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown backend 'cuda'; choose one of numpy, numba"):
-        get_kernels("cuda")
+def test_backend_names_are_still_importable_from_kernels():
+    """Their old home: lottery_np.paper imports them from here."""
+    from lottery_np.fast_layers import BACKENDS
+    from lottery_np.kernels import BACKENDS as old_name
+    assert old_name is BACKENDS and BACKENDS == ("numpy", "numba", "sparse", "auto")
+    import lottery_np.kernels as kernels
+    with pytest.raises(AttributeError, match="has no attribute 'BACKEND'"):
+        kernels.BACKEND

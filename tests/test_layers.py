@@ -1,38 +1,89 @@
-"""Finite-difference gradient checks, in float64, for every layer, loss and a whole masked MLP.
+"""The reference layers of ``layers.py`` and their fast twins of ``fast_layers.py``.
 
-Relative error is ‖a − b‖ / (‖a‖ + ‖b‖) over each gradient array (see
-``lottery_np.gradcheck.rel_error``); every check below must come in under 1e-7.
+Finite-difference gradient checks, in float64, for every layer (and twin), loss and a whole
+masked MLP: relative error is ‖a − b‖ / (‖a‖ + ‖b‖) over each gradient array (see
+``lottery_np.gradcheck.rel_error``); every check below must come in under 1e-7. Then every
+twin against the reference, call by call, in float64.
 """
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from lottery_np import MLP
+from lottery_np.fast_layers import TWINS
 from lottery_np.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
 from lottery_np.layers import (dense_backward, dense_forward, relu_backward, relu_forward,
                                sigmoid, sigmoid_binary_cross_entropy, softmax_cross_entropy)
 from conftest import random_mask
 
 MAX_REL_ERROR = 1e-7
+FAST = [name for name in TWINS if name != "numpy"]
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_the_reference_is_numpy_only_and_knows_no_backend():
+    """layers.py is the specification: it imports NumPy and nothing of the package (kernels,
+    sparse, fast_layers), and has no backend to branch on."""
+    path = Path(__file__).resolve().parents[1] / "lottery_np" / "layers.py"
+    imported = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            imported += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            imported.append("." * node.level + (node.module or ""))
+    assert imported == ["numpy"], imported
+    assert "backend" not in path.read_text()
+    assert TWINS["numpy"] == (dense_forward, dense_backward)  # the "numpy" backend is the reference itself
+
+
+@pytest.mark.parametrize("backend", list(TWINS))
 @pytest.mark.parametrize("density", [1.0, 0.5, 0.1])
 def test_dense_backward_matches_finite_differences(rng, backend, density):
+    forward, backward = TWINS[backend]
     x = rng.standard_normal((5, 7))
     w = rng.standard_normal((7, 4))
     m = random_mask(rng, (7, 4), density)
+    w *= m  # the network's invariant (W = W ⊙ M); the sparse twin reads only the survivors
     b = rng.standard_normal(4)
     dout = rng.standard_normal((5, 4))
-    _, cache = dense_forward(x, w, m, b, backend)
-    dx, dw, db = dense_backward(dout, cache)
+    _, cache = forward(x, w, m, b)
+    dx, dw, db = backward(dout, cache)
 
     def f():
-        return dense_forward(x, w, m, b, backend)[0]
+        return forward(x, w, m, b)[0]
 
     assert rel_error(dx, numerical_gradient_array(f, x, dout)) < MAX_REL_ERROR
     assert rel_error(dw, numerical_gradient_array(f, w, dout)) < MAX_REL_ERROR
     assert rel_error(db, numerical_gradient_array(f, b, dout)) < MAX_REL_ERROR
     assert np.all(dw[m == 0] == 0)  # a pruned weight gets no gradient at all
+
+
+SHAPES = [(1, 7, 5), (3, 1, 4), (60, 784, 30), (17, 33, 1), (8, 20, 10)]  # (N, D, M); batch 1 included
+
+
+@pytest.mark.parametrize("density", [0.0, 0.05, 0.5, 1.0])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("backend", FAST)
+def test_every_twin_matches_the_reference(rng, backend, shape, density):
+    """float64, one call each way: out, dX, dW and db of a twin against layers.dense_*."""
+    n, d, k = shape
+    x = rng.standard_normal((n, d))
+    x[rng.random((n, d)) < 0.3] = 0  # zeros, as ReLU outputs and MNIST pixels have
+    m = random_mask(rng, (d, k), density)
+    w = rng.standard_normal((d, k)) * m
+    b, dout = rng.standard_normal(k), rng.standard_normal((n, k))
+    forward, backward = TWINS[backend]
+    want_out, want_cache = dense_forward(x, w, m, b)
+    got_out, got_cache = forward(x, w, m, b)
+    tol = dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got_out, want_out, **tol)
+    for want, got in zip(dense_backward(dout, want_cache), backward(dout, got_cache)):
+        assert type(got) is np.ndarray and got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, **tol)
+    dx, dw, _ = backward(dout, got_cache, need_dx=False)
+    assert dx is None
+    assert np.all(dw[m == 0] == 0)  # exactly, not to rounding
 
 
 def test_relu_backward_matches_finite_differences(rng):
@@ -75,7 +126,7 @@ def test_sigmoid_binary_cross_entropy_gradient_and_value(rng):
     assert sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist() == [0.0, 0.5, 1.0]
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", list(TWINS))
 @pytest.mark.parametrize("loss,sizes", [("softmax_cross_entropy", (6, 8, 7, 5, 4)),
                                         ("sigmoid_binary_cross_entropy", (2, 6, 5, 1))])
 def test_whole_masked_network_gradient(rng, backend, loss, sizes):

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
+from conftest import random_mask
 from lottery_np import MLP, MaskError, ShapeError, ConfigError, init_weights
+from lottery_np.fast_layers import TWINS, dense_forward_sparse
 
 
 def test_initialize_draws_from_n0_std(rng):
@@ -70,3 +72,46 @@ def test_backends_give_the_same_forward(rng):
     b = MLP(a.weights, a.biases, a.masks, backend="numba")
     x = rng.standard_normal((9, 20))
     np.testing.assert_allclose(a.forward(x)[0], b.forward(x)[0], rtol=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["numba", "sparse", "auto"])
+def test_every_backend_gives_the_reference_forward_and_gradients(rng, backend):
+    """The same network with each backend's kernels, float64: logits, loss and every gradient
+    within rounding of backend="numpy" (layers.py); the reference's gradients are not rounded."""
+    ref = MLP.initialize((20, 10, 6, 4), seed=3, dtype=np.float64)
+    ref.set_masks([random_mask(rng, w.shape, dd) for w, dd in zip(ref.weights, (0.02, 0.5, 1.0))])
+    net = MLP(ref.weights, ref.biases, ref.masks, backend=backend)
+    x, y = rng.standard_normal((9, 20)), rng.integers(0, 4, 9)
+    np.testing.assert_allclose(net.forward(x)[0], ref.forward(x)[0], rtol=1e-10)
+    (l0, g0), (l1, g1) = ref.loss_and_grads(x, y), net.loss_and_grads(x, y)
+    assert l1 == pytest.approx(l0, rel=1e-12)
+    for (dw0, db0), (dw1, db1), m in zip(g0, g1, net.masks):
+        np.testing.assert_allclose(dw1, dw0, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(db1, db0, rtol=1e-10, atol=1e-12)
+        assert np.all(dw1[m == 0] == 0)
+
+
+def test_the_kernels_follow_the_masks():
+    """The layers' kernels are derived from backend and masks: set_masks picks them again."""
+    net = MLP.initialize((30, 20, 3), seed=0, backend="auto")
+    assert net.dense == [TWINS["numpy"]] * 2
+    net.set_masks([np.eye(30, 20), np.ones((20, 3))])  # the largest layer keeps 20 of 600
+    assert [forward.func for forward, _ in net.dense] == [dense_forward_sparse] * 2
+    assert net.copy().dense[0][0].keywords["layout"].nnz == 20
+
+
+def test_the_package_lists_its_public_names():
+    """help(lottery_np) shows what __all__ lists: every name in it exists, and every public
+    function or class the package imports is in it (modules are listed by help on their own)."""
+    import pydoc
+    import types
+    import lottery_np
+    public = {n for n in dir(lottery_np) if not n.startswith("_")
+              and not isinstance(getattr(lottery_np, n), types.ModuleType)}
+    assert set(lottery_np.__all__) == public
+    assert len(lottery_np.__all__) == len(set(lottery_np.__all__))
+    lines = pydoc.render_doc(lottery_np, renderer=pydoc.plaintext).splitlines()
+    for name in ("dense_forward", "train", "prune_by_magnitude"):  # without __all__, help lists none of them
+        assert any(line.startswith(f"    {name}(") for line in lines), name
+    for name in ("MLP", "ConfigError"):
+        assert any(line.startswith(f"    class {name}(") for line in lines), name

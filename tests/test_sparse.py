@@ -6,9 +6,10 @@ import pytest
 from conftest import random_mask
 from lottery_np import MLP, Optimizer
 from lottery_np.gradcheck import numerical_gradient, rel_error
+from lottery_np.errors import ConfigError
+from lottery_np.fast_layers import SPARSE_BELOW, TWINS, dense_forward_sparse, dense_twins, resolve_backend
 from lottery_np.kernels import KERNELS
-from lottery_np.network import SPARSE_BELOW, network_backend
-from lottery_np.sparse import SPARSE_KERNELS, SparseGrad, layout_from_mask, to_dense
+from lottery_np.sparse import SPARSE_KERNELS, layout_from_mask, to_dense
 
 SHAPES = [(1, 7, 5), (3, 1, 4), (60, 784, 30), (17, 33, 1), (8, 20, 10)]  # (N, D, M); batch 1 included
 DENSITIES = [0.0, 0.02, 0.3, 1.0]
@@ -73,7 +74,7 @@ def test_sparse_backends_give_the_reference_loss_and_gradients(backend):
     (l0, g0), (l1, g1) = ref.loss_and_grads(x, y), net.loss_and_grads(x, y)
     assert l1 == pytest.approx(l0, rel=1e-12)
     for (dw0, db0), (dw1, db1) in zip(g0, g1):
-        np.testing.assert_allclose(np.asarray(dw1), dw0, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(dw1, dw0, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(db1, db0, rtol=1e-10, atol=1e-12)
 
 
@@ -84,7 +85,7 @@ def test_whole_sparse_network_passes_a_finite_difference_check():
     _, grads = net.loss_and_grads(x, y)
     for i, w in enumerate(net.weights):
         num = numerical_gradient(lambda: net.loss_and_grads(x, y)[0], w)  # 0 at pruned entries: unused
-        assert rel_error(np.asarray(grads[i][0]), num) < 1e-7
+        assert rel_error(grads[i][0], num) < 1e-7
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
@@ -105,16 +106,18 @@ def test_sparse_training_keeps_pruned_weights_at_zero_and_matches_reference(opti
 def test_auto_goes_sparse_with_the_largest_layer_and_layouts_change_only_with_masks(rng):
     big, small = np.ones((300, 100)), np.ones((100, 10))
     thin = (rng.random((300, 100)) < SPARSE_BELOW / 2).astype(float)
-    assert network_backend("auto", [thin, small]) == "sparse" and network_backend("auto", [big, small]) == "numpy"
-    assert network_backend("numba", [thin, small]) == "numba"
+    assert resolve_backend("auto", [thin, small]) == "sparse" and resolve_backend("auto", [big, small]) == "numpy"
+    assert resolve_backend("numba", [thin, small]) == "numba"
+    with pytest.raises(ConfigError, match="unknown backend 'cuda'; choose one of numpy, numba, sparse, auto"):
+        dense_twins("cuda", [small])
     net = masked_net(rng, "auto", densities=(SPARSE_BELOW / 3, 1.0, 1.0))
-    assert net.layer_backends == ["sparse"] * 3
-    first = net.layouts[0]
+    assert all(forward.func is dense_forward_sparse for forward, _ in net.dense)  # one choice for every layer
+    first = net.dense[0][0].keywords["layout"]
+    np.testing.assert_array_equal(to_dense(np.ones(first.nnz), first), net.masks[0])
     x, y = rng.standard_normal((4, 12)), np.array([0, 1, 2, 3])
     Optimizer("sgd", lr=0.1).step(net, net.loss_and_grads(x, y)[1])
-    assert net.layouts[0] is first  # not rebuilt by a training step
-    grads = net.loss_and_grads(x, y)[1]
-    assert isinstance(grads[0][0], SparseGrad)
+    assert net.dense[0][0].keywords["layout"] is first  # not rebuilt by a training step
+    for (dw, _), w in zip(net.loss_and_grads(x, y)[1], net.weights):
+        assert type(dw) is np.ndarray and dw.shape == w.shape  # the optimizer gets plain arrays
     net.set_masks([np.ones_like(m) for m in net.masks])
-    assert net.layer_backends == ["numpy"] * 3 and net.layouts[0] is None
-    assert isinstance(net.loss_and_grads(x, y)[1][0][0], np.ndarray)
+    assert net.dense == [TWINS["numpy"]] * 3

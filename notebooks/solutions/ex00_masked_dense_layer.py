@@ -42,10 +42,12 @@ def sparse_matches_dense(steps=20, seed=0):
     """Exercise 3: the same masked network trained with backend "numpy" and "sparse".
     Returns the largest relative difference between their weights after ``steps`` SGD steps.
 
-    The second part: ``optim.sgd`` touches only the survivors when handed a ``SparseGrad`` — a
-    pruned weight's step is 0 anyway. ``optim.momentum`` keeps a velocity for every position
-    (``np.asarray(dw)`` makes the gradient dense) because its state is shaped like the dense weight;
-    a survivors-only momentum would have to store its state per survivor too.
+    The second part: to update only the survivors, ``optim.sgd`` would have to be given their
+    positions (the mask's ``Layout``) beside their gradients, so a sparse type would reach the
+    optimizer; with a dense dW that is 0 at every pruned weight, ``w -= lr * dw`` leaves a pruned
+    weight at 0 by itself. ``optim.momentum`` keeps a velocity shaped like the dense weight, so a
+    survivors-only momentum would also have to store its velocity per survivor and rebuild it at
+    every pruning. (The training engine, ``lottery_np/engine``, does take survivors-only SGD steps.)
     """
     rng = np.random.default_rng(seed)
     weights, biases = lt.init_weights((20, 16, 4), seed, dtype=np.float64)
@@ -67,7 +69,8 @@ def main():
     err, zero = gradcheck_pruned_network()
     print(f"2. whole-network gradient check: largest relative error {err:.1e}; pruned numerical gradients exactly 0: {zero}")
     print(f"3. numpy vs sparse backend after 20 SGD steps: relative difference {sparse_matches_dense():.1e}")
-    print("   sgd can update survivors only (a SparseGrad lists them); momentum keeps dense state, so it cannot.")
+    print("   the sparse twin hands the optimizer a dense dW, 0 where pruned: survivors-only SGD would need the layout,")
+    print("   and momentum's velocity is shaped like the dense weight.")
 
 
 if __name__ == "__main__":
