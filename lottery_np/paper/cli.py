@@ -195,8 +195,8 @@ def add_mnist_parser(sub):
                             "resumes, training only what is missing.")
         e.add_argument("--out", default=None, help=f"results folder (default: results/mnist-{name})")
         add_experiment_options(e, name, dflt)
-    pl = msub.add_parser("plot", help="redraw figures and tables of finished folders; given a one-shot and an "
-                                      "iterative folder, also draw them on one plot")
+    pl = msub.add_parser("plot", help="redraw figures and tables of finished folders; given two or more "
+                                      "folders, also draw their tickets on one plot")
     pl.add_argument("folders", nargs="+")
     pl.add_argument("--out", default=None, help="where the comparison figure goes (default: first folder)")
 
@@ -315,7 +315,7 @@ def run_xor_command(args):
 
 
 def run_examine_command(args):
-    from .examine import NoMasks, drawn_before, examine_folder, summary_markdown
+    from .examine import FIGURES, NoMasks, drawn_before, examine_folder, summary_markdown
     try:
         rows, _ = examine_folder(args.folder, args.out, args.trial)
     except NoMasks as e:  # e.g. docs/paper-scale on a clone: say what it holds and where its figures are
@@ -328,10 +328,10 @@ def run_examine_command(args):
               f"{tickets[0]['percent_remaining']:.1f}% to {tickets[-1]['percent_remaining']:.2f}% of the weights. "
               f"Drawn from their masks when it was run, in {before}:\n")
         print((before / "summary.md").read_text().strip())
-        print(f"\nfigures: {before}/initial_values.png, {before}/connections.png")
+        print("\nfigures: " + ", ".join(str(before / f) for f in FIGURES if (before / f).exists()))
         return
     print(summary_markdown(rows))
-    print(f"figures: {args.out}/initial_values.png, {args.out}/connections.png")
+    print("figures: " + ", ".join(f"{args.out}/{f}" for f in FIGURES))
 
 
 def run_export_command(args):

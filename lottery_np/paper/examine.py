@@ -28,6 +28,7 @@ LAYER_NAMES = ("first hidden", "second hidden", "output")
 HISTOGRAM_LEVELS = (100, 51.2, 16.8, 5.5)  # percent remaining, as in the paper's figure
 CONNECTION_LEVELS = (80, 16.8, 5.5)
 FIRST_LAYER_LEVELS = (100, 51.2, 21.0, 8.6, 3.6, 1.8)  # every fourth round of iterative pruning
+FIGURES = ("initial_values.png", "connections.png", "first_layer.png")  # what examine_folder draws
 
 
 def load_iterative_tickets(results_dir, trial=0):

@@ -92,7 +92,8 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
                                    "iterative_control1", "iterative_control2")]
     rules6 = {"init-std": C.init_std_claims, "size": C.size_claim, "rate": C.rate_claim, "reset": C.reset_claim}
     claims6 = [c for name in SWEEP_ORDER if name in named and name in rules6 for c in rules6[name](named[name], budget)]
-    (xor_claims, xor_lines), (examine_claims, examine_lines) = xor_section(xor_result), examine_section(examine_result)
+    (xor_claims, xor_lines), (examine_claims, examine_lines) = xor_section(xor_result), examine_section(
+        examine_result, first_layer=(Path(out) / "examine" / "first_layer.png").exists())
     everything = [*xor_claims.values(), *section3, *section4, *examine_claims.values(), *claims6]
     quick = mode == "quick"
     notes = [n for n in (_controls_note(cfg, one) and f"one-shot: {_controls_note(cfg, one)}",
@@ -188,7 +189,7 @@ def xor_section(result):
                     "`lottery_np/paper/xor.py`).", "", tables_markdown(result), ""]
 
 
-def examine_section(result):
+def examine_section(result, first_layer=True):
     """The §5 claims (``claims.examine_claims``, by name) and the report's lines for them and the
     table of one ticket (trial 0 of the iterative experiment): ``(claims, lines)``."""
     from .examine import summary_markdown
@@ -197,4 +198,5 @@ def examine_section(result):
     return claims, ["## §5 Examining winning tickets (ticket 0 of the iterative experiment)", "",
                     C.markdown(claims.values()), "",
                     "![initial values](examine/initial_values.png)", "", "![connections](examine/connections.png)", "",
+                    *(["![first layer](examine/first_layer.png)", ""] if first_layer else []),
                     summary_markdown(rows), ""]

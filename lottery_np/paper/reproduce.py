@@ -35,7 +35,8 @@ from .claims import examine_claims, mnist_claims, xor_claims
 from .estimate import (GRID, describe_estimate, estimate_seconds, training_estimates, training_seconds,
                        warm_worker, duration as _duration)
 from .experiments import plan
-from .plans import PLANS, SWEEP_ORDER, all_folders, in_part, level_fractions, make_plan, parts, plan_settings
+from .plans import (PLANS, SWEEP_ORDER, all_folders, in_part, level_fractions, make_plan, parts, plan_settings,
+                    unknown_parts)
 from .report import (HEADLINE, PAPER_SCALE_REPORT, examine_section, headline_line, how_it_was_run,
                      report, verdict_table, xor_section)
 from .runner import STORE_NAME, _atomic_write, run, summary_rows, survey, write_outputs
@@ -62,7 +63,7 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
     start = time.time()
     experiments, sweeps = make_plan(mode, seed=seed, backend=backend, overrides=overrides)
     whole = all_folders(experiments, sweeps)
-    unknown = sorted(set(only or ()) - set(parts(mode, overrides)))
+    unknown = unknown_parts(only, mode, overrides)
     if unknown:
         raise ConfigError(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(parts(mode, overrides))}")
     folders = [(f, cfg) for f, cfg in whole if in_part(f, only)]

@@ -446,7 +446,7 @@ REFERENCE_WEIGHTS, REFERENCE_ITERATIONS = 784 * 300 + 300 * 100 + 100 * 10, 5000
 def rough_seconds(config, unit):
     """About how long one training takes, from the reference run's times: scaled by iterations and by
     the number of weights (never below a twentieth: evaluation and bookkeeping remain)."""
-    from .reproduce import level_fractions
+    from .plans import level_fractions
     n = [a * b for a, b in zip(config.sizes, config.sizes[1:])]
     left = sum(f * w for f, w in zip(level_fractions(config, unit.level), n)) / sum(n)
     per = next(s for lo, s in REFERENCE_SECONDS if left >= lo)

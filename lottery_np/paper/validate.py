@@ -110,10 +110,8 @@ def demo_is_evaluated(a):
 
 
 def parts_of_the_plan(a):
-    from .reproduce import parts
-    if a.only is None:
-        return None
-    unknown = [p for p in a.only if p not in parts(a.mode)]
+    from .plans import parts, unknown_parts
+    unknown = unknown_parts(a.only, a.mode)
     if unknown:
         return (f"--only {' '.join(unknown)}: not a part of the {a.mode} plan; choose from "
                 f"{' '.join(parts(a.mode))}")
