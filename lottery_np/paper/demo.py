@@ -17,7 +17,7 @@ from ..lottery import oneshot_pruning, reinit_control
 from ..network import MLP
 from ..train import TrainConfig, train
 
-FRACTIONS = (0.55, 0.25, 0.10, 0.025)  # hidden-layer weights kept (SPEC levels)
+FRACTIONS = (0.55, 0.25, 0.10, 0.025)  # hidden-layer weights kept: four of the paper's one-shot levels (README, "Settings")
 
 
 def run_demo(out, iterations=2000, seed=0, backend="numpy", fractions=FRACTIONS, log=print):

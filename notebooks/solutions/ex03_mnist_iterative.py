@@ -51,7 +51,7 @@ def movement_versus_magnitude(data, rounds=3, iterations=3000, seed=0):
 def main():
     paper = {1: 80.04, 3: 51.28, 7: 21.07, 12: 6.95, 15: 3.58, 18: 1.85}
     percents = schedule()
-    print("1. percent remaining after k rounds, ours / the schedule in SPEC:")
+    print("1. percent remaining after k rounds, ours / the levels the paper reports:")
     print("   " + ", ".join(f"k={k}: {percents[k - 1]:.2f} / {v}" for k, v in paper.items()))
     result = movement_versus_magnitude(data=lt.load_mnist(), rounds=budget(2, 5), iterations=budget(200, 3000))
     print("2. test accuracy of each round's ticket:")
