@@ -105,10 +105,22 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
 PLAN_FILE = "plan.json"  # the plan a folder was made with: mode, seed, jobs, the estimate printed up front, machine
 
 
+def cpu_model():
+    """The processor's name (float32 results differ in the last bits between CPU models, so a report
+    says which one made them), or the architecture where the system does not tell."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return " ".join(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine():
     """This machine and the versions that make the numbers, in one line of the report."""
     import numba
-    return (f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}; Python "
+    return (f"{cpu_model()} ({platform.machine()}), {os.cpu_count()} cores, {platform.system()}; Python "
             f"{platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}")
 
 
