@@ -189,6 +189,32 @@ def test_a_compact_folder_is_read_redrawn_and_grown_without_its_store(tmp_path):
     assert len(trainings_in(tmp_path / "trainings")) == 3 and len(read_summary(out)) == 10
 
 
+def test_a_sweep_beside_a_compact_experiment_borrows_its_trainings_instead_of_training_them_again(tmp_path):
+    """A plan run in parts on a new machine: the committed part (compact, no store) lends the trainings a
+    later part shares with it, with the same numbers as training them; ``--masks last`` keeps one round's masks."""
+    base = small(experiment="iterative", controls=0, trials=2)
+    alone = tmp_path / "alone"
+    run([(alone / "rate-0.2", base)], progress=False)  # the sweep variant trained from nothing: the reference
+    plan_root = tmp_path / "plan"
+    run([(plan_root / "mnist-iterative", base.replace(controls=1))], progress=False)
+    assert main(["compact", str(plan_root / "mnist-iterative")]) == 0
+    (plan_root / "trainings").rename(tmp_path / "gone")  # the new machine has only what was committed
+    variants = [(plan_root / "sweep-rate" / "rate-0.2", base), (plan_root / "sweep-rate" / "rate-0.5", base.replace(rate=0.5))]
+    store = plan_root / "trainings"  # the plan's one store, as `reproduce --only sweep-rate` passes it
+    todo = runner.survey(variants, store).todo  # rate-0.5's two pruned rounds of 2 trials, and the unpruned
+    assert sorted((t.unit.level, t.unit.trial) for t in todo) == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)]
+    run(variants, progress=False, store=store)  # networks again: the compact folder keeps no trained weights to prune
+    assert len(trainings_in(store)) == 6  # the rest was lent
+    assert (plan_root / "sweep-rate" / "rate-0.2" / "summary.csv").read_text() == (alone / "rate-0.2" / "summary.csv").read_text()
+    sizes = runner.compact(plan_root / "sweep-rate" / "rate-0.5", masks="last")
+    with np.load(plan_root / "sweep-rate" / "rate-0.5" / "tickets.npz") as f:
+        assert sorted({k.split("__")[0] for k in f.files}) == ["ticket-t0-l02", "ticket-t1-l02"] and sizes
+    assert "tickets.npz" not in runner.compact(plan_root / "sweep-rate" / "rate-0.2")  # its masks are kept beside it
+    (plan_root / "trainings").rename(tmp_path / "gone-too")
+    for v, _ in variants:
+        assert len(open_existing(v).records()) == 6
+
+
 def test_the_committed_paper_scale_folders_work_from_a_clone(tmp_path, capsys):
     import shutil
     root = Path(__file__).resolve().parent.parent / "docs" / "paper-scale"

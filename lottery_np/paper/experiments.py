@@ -436,6 +436,15 @@ def sources(config, unit):
     return [s] if (not config.reset_iteration or s.level == 0) else [s, Unit(0, "ticket", unit.trial)]
 
 
+def needs_weights(config, unit):
+    """Whether ``inputs_for(unit)`` reads its sources' weights, not only the masks they pass on: the first
+    pruned level (its masks are cut from trained weights), one-shot levels, no reset, late resetting."""
+    s = source(config, unit)
+    if s is None:
+        return False
+    return config.reset == "none" or bool(config.reset_iteration) or not (config.experiment == "iterative" and s.level > 0)
+
+
 def seed_for(config, trial, stream, level=0, draw=0):
     """An independent seed for each stream of randomness of each unit."""
     return np.random.SeedSequence([config.seed, trial, stream, level, draw])

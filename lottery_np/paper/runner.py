@@ -44,8 +44,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ResultsError
-from .experiments import (FORMAT, ExperimentConfig, Unit, inputs_for, mnist_for, plan, records_curve, run_unit,
-                          sources, unit_key)
+from .experiments import (FORMAT, ExperimentConfig, Unit, inputs_for, mnist_for, needs_weights, plan, records_curve,
+                          run_unit, sources, unit_key)
 
 SUMMARY_COLUMNS = ("experiment", "kind", "trial", "draw", "level", "percent_remaining",
                    "convergence_iteration", "test_accuracy", "min_val_loss", "diverged")
@@ -223,7 +223,7 @@ class ResultsFolder:
         self.path, self.config = Path(path), config
         self.store = Store(store) if isinstance(store, (str, os.PathLike)) else store
         self.compact = False
-        self._kept = None
+        self._kept = self._beside = None
 
     def open(self, create=True):
         """Create the folder, or check that an existing one can hold this config (growing it if asked
@@ -269,8 +269,30 @@ class ResultsFolder:
             self._kept = rows, curves, self.path / TICKETS_FILE
         return self._kept
 
+    def beside(self):
+        """The trainings that compact folders beside this one keep themselves, by key: ``{key: (folder, unit)}``.
+        Another experiment of the same root (a plan's folder) that ran the same training and was committed
+        compact, without its store, lends it instead of it being trained again."""
+        if self._beside is None:
+            offers = kept_beside(self.store.path.parent if self.store is not None else self.path.parent, self.path)
+            keys = {self.key(u) for u in plan(self.config)}
+            lends = {}  # a training two folders keep (an unpruned network) comes from the one that lends the most
+            for key in keys & set(offers):  # here, so that a variant's rows come from one run where they can
+                for other, _ in offers[key]:
+                    lends[other.path] = lends.get(other.path, 0) + 1
+            self._beside = {key: max(offer, key=lambda o: lends.get(o[0].path, 0))
+                            for key, offer in offers.items() if key in keys}
+        return self._beside
+
+    def lent(self, unit):
+        """Whether ``unit`` is done only because a compact folder beside this one lends it: its record and
+        masks are at hand, its weights are not (a training that prunes or starts from them retrains it)."""
+        return (not (self.store is not None and self.store.has(self.key(unit))) and unit.id not in self.kept()[0]
+                and self.key(unit) in self.beside())
+
     def done(self, unit):
-        return (self.store is not None and self.store.has(self.key(unit))) or unit.id in self.kept()[0]
+        return ((self.store is not None and self.store.has(self.key(unit))) or unit.id in self.kept()[0]
+                or self.key(unit) in self.beside())
 
     def view(self, record, unit):
         """A stored training's record as this experiment names it."""
@@ -283,6 +305,10 @@ class ResultsFolder:
             record, out = self.store.load(self.key(unit), arrays=True) if arrays else (self.store.load(self.key(unit)), None)
             return (self.view(record, unit), out) if arrays else self.view(record, unit)
         rows, curves, tickets = self.kept()
+        if unit.id not in rows and self.key(unit) in self.beside():
+            other, as_there = self.beside()[self.key(unit)]
+            found = other.load(as_there, arrays)
+            return (self.view(found[0], unit), found[1]) if arrays else self.view(found, unit)
         if unit.id not in rows:
             raise ResultsError(f"{self.path} has no finished training {unit.id}")
         record = {**rows[unit.id], "id": unit.id, **({"history": curves[unit.id]} if unit.id in curves else {})}
@@ -300,6 +326,26 @@ class ResultsFolder:
     def write_summary(self, records=None):
         records = self.records() if records is None else records
         _atomic_write(self.path / "summary.csv", summary_csv(records).encode())
+
+
+def kept_beside(root, but):
+    """``{key: [(folder, unit)]}`` of every training kept by a compact folder in ``root`` or one level below
+    (``root/mnist-iterative``, ``root/sweep-rate/rate-0.2``), except the folder ``but``."""
+    found = {}  # key: [(folder, unit)], every folder that keeps it
+    root, but = Path(root), os.path.abspath(but)
+    for cfg in sorted([*root.glob("*/config.json"), *root.glob("*/*/config.json")]):
+        if os.path.abspath(cfg.parent) == but:
+            continue
+        try:
+            other = open_existing(cfg.parent)
+        except ResultsError:  # not a folder this lottery_np reads: it lends nothing
+            continue
+        if other.compact:
+            rows = other.kept()[0]
+            for u in plan(other.config):
+                if u.id in rows:
+                    found.setdefault(other.key(u), []).append((other, u))
+    return found
 
 
 def _unit_of(row):
@@ -414,7 +460,13 @@ class Survey:
     def __init__(self, folders):
         self.folders = folders
         self.all = trainings(folders)
-        self.todo = [t for t in self.all if not all(f.done(u) for f, u in t.wanted_by)]
+        todo = {id(t) for t in self.all if not all(f.done(u) for f, u in t.wanted_by)}
+        by_key = {(str(t.store.path), t.key): t for t in self.all}
+        for t in [t for t in self.all if id(t) in todo]:  # a lent training whose weights a new one needs is retrained
+            f, u = t.wanted_by[0]
+            if needs_weights(f.config, u):
+                todo |= {id(by_key[str(f.store.path), f.key(s)]) for s in sources(f.config, u) if f.lent(s)}
+        self.todo = [t for t in self.all if id(t) in todo]
         self.done = len(self.all) - len(self.todo)
         self.stores = sorted({str(f.store.path) for f in folders if f.store is not None})
 
@@ -549,7 +601,7 @@ def run(experiments, jobs=1, executor=None, data_dir=None, progress=True, on_fin
 
     def ready(t):
         f, u = t.wanted_by[0]
-        return all(f.done(s) for s in sources(f.config, u))
+        return all(f.done(s) and not (needs_weights(f.config, u) and f.lent(s)) for s in sources(f.config, u))
 
     def submit(pool, t):
         f, u = t.wanted_by[0]
@@ -558,10 +610,11 @@ def run(experiments, jobs=1, executor=None, data_dir=None, progress=True, on_fin
         return pool.submit(_work, *args)
 
     def finished(t, record, arrays):
-        lacking = [(f, u) for f, u in t.wanted_by if not f.done(u)]
+        lacking = [(f, u) for f, u in t.wanted_by if not f.done(u) or f.lent(u)]  # a lent one: this run's record
         t.store.save(t.key, record, arrays)
         for f, u in lacking:
-            records[index[id(f)]].append(f.view(record, u))
+            i = index[id(f)]
+            records[i] = [r for r in records[i] if r["id"] != u.id] + [f.view(record, u)]
         for f in {id(f): f for f, _ in lacking}.values():
             i = index[id(f)]
             f.write_summary(records[i])
@@ -658,12 +711,16 @@ def plot_folders(paths, out=None):
     return lines
 
 
-def compact(path):
-    """Make ``path`` readable without its store: keep the curves its figures draw and every ticket's
-    masks (what section 5 and later rounds need) in the folder itself, and mark it compact. A folder
-    made before trainings were stored by content (format 1, ``units/`` inside it) is converted the same
-    way, from its unit files if it still has them (else from its summary.csv alone).
-    Returns the sizes written, in bytes."""
+def compact(path, masks="all"):
+    """Make ``path`` readable without its store: keep the curves its figures draw and the tickets'
+    masks in the folder itself, and mark it compact. ``masks="all"`` keeps every ticket's (what section 5
+    and the controls of any level need); ``"last"`` only each ticket's last round's, enough to add
+    rounds later (a sweep's claims read its summary alone). Masks a compact folder beside it already keeps
+    (``ResultsFolder.beside``) are not kept twice. A folder made before trainings were stored by content
+    (format 1, ``units/`` inside it) is converted the same way, from its unit files if it still has them
+    (else from its summary.csv alone). Returns the sizes written, in bytes."""
+    if masks not in ("all", "last"):
+        raise ResultsError(f"--masks must be all or last, not {masks!r}")
     path = Path(path)
     legacy = _legacy_folder(path)
     folder = legacy or open_existing(path)
@@ -675,12 +732,19 @@ def compact(path):
     levels = curve_levels(records) or []
     curves = {r["id"]: {k: r["history"][k] for k in ("iterations", "val_loss", "test_acc")}
               for r in records if r["level"] in levels and "history" in r}
+    tickets = [u for u in plan(folder.config) if u.kind == "ticket" and folder.done(u)]
+    if masks == "last":
+        last = {}
+        for u in tickets:
+            last[u.trial] = u  # plan order: a trial's levels in order
+        tickets = list(last.values())
     arrays = {}
-    for u in plan(folder.config):
-        if u.kind == "ticket" and folder.done(u):
-            for k, v in folder.load(u, arrays=True)[1].items():
-                if k.startswith(("mask_", "next_mask_")):
-                    arrays[f"{u.id}__{k}"] = v
+    for u in tickets:
+        if folder.key(u) in folder.beside():
+            continue  # kept by the compact folder that lends it
+        for k, v in folder.load(u, arrays=True)[1].items():
+            if k.startswith(("mask_", "next_mask_")):
+                arrays[f"{u.id}__{k}"] = v
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     written = {}
