@@ -168,6 +168,11 @@ CASES = [
     ("compact {missing}", "{missing}"),
     ("compact {stuff}", "{stuff}"),
     ("compact {bare}", "{bare}"),
+    ("compact {it} --masks some", "--masks"),
+    ("recheck {missing}", "{missing}"),
+    ("recheck {it} --trainings ticket-t9-l00", "--trainings"),
+    ("recheck {it} --trainings ticket-t0-l01", "--trainings"),
+    ("recheck {it} --jobs 0", "--jobs"),
     # Dask on every command that trains
     ("mnist oneshot --scheduler tcp://:port", "--scheduler"),
     ("sweep rate --scheduler tcp://:port", "--scheduler"),

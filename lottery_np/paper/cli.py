@@ -90,6 +90,14 @@ def build_parser():
                     help="all (default): every ticket's masks, for section 5 and controls at any level; last: only "
                          "each ticket's last round's, enough to add rounds (a sweep's claims need its summary alone)")
 
+    rc = sub.add_parser("recheck", help="train a few trainings of a results folder again from what it keeps (θ0 "
+                                        "from the seed, the tickets' committed masks) and compare with its summary")
+    rc.add_argument("folder", help="an experiment folder, e.g. docs/paper-scale/mnist-iterative")
+    rc.add_argument("--trainings", nargs="+", metavar="ID",
+                    help="ids kind-tTRIAL-lLEVEL, a control with -dDRAW (e.g. ticket-t0-l05, reinit-t1-l03-d0); default: "
+                         "the first ticket unpruned, at a middle level and at the last")
+    rc.add_argument("--jobs", type=whole_number, default=1, help="trainings at once (default 1)")
+
     rp = sub.add_parser("report", help="write REPORT.md and every figure again from a finished 'reproduce' "
                                        "folder (e.g. docs/paper-scale), without training")
     rp.add_argument("folder", help="a folder made by 'lottery-np reproduce'")
@@ -298,6 +306,13 @@ def run_reproduce_command(args):
         print(f"report: {path}")
 
 
+def run_recheck_command(args):
+    from .recheck import recheck, table
+    if args.jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, got {args.jobs}")
+    print(table(recheck(args.folder, args.trainings, jobs=args.jobs)))
+
+
 def run_report_command(args):
     from .reproduce import regenerate
     print(f"report: {regenerate(args.folder)}")
@@ -366,7 +381,8 @@ def run_fetch_command(args):
 
 COMMANDS = {"demo": run_demo_command, "xor": run_xor_command, "mnist": run_mnist_command,
             "sweep": run_sweep_command, "examine": run_examine_command, "reproduce": run_reproduce_command,
-            "export": run_export_command, "compact": run_compact_command, "report": run_report_command,
+            "export": run_export_command, "compact": run_compact_command, "recheck": run_recheck_command,
+            "report": run_report_command,
             "fetch-mnist": run_fetch_command}
 
 

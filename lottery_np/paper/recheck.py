@@ -1,0 +1,104 @@
+"""``lottery-np recheck FOLDER``: train a few of a results folder's trainings again from what the folder
+keeps, and compare the numbers with its summary.
+
+A compact committed folder keeps, for each ticket, the masks it trained with; θ0 and the order of the
+minibatches come from the seed. So a ticket or a control of any level can be trained again on any machine
+without the store, and its convergence iteration, test accuracy and minimum validation loss set beside the
+committed ones. On the same CPU model, Python, NumPy and Numba they are the same, bit for bit; on another
+CPU model BLAS rounds float32 differently, and over 50,000 steps that can move the convergence iteration
+by an evaluation or two and the accuracy by a few hundredths of a point. ``recheck`` reports what it finds;
+it judges nothing.
+"""
+import time
+
+from ..errors import ResultsError
+from .experiments import Unit, _unpack, inputs_for, plan
+
+COLUMNS = ("convergence_iteration", "test_accuracy", "min_val_loss")
+
+
+def default_trainings(folder):
+    """The unpruned network, a middle level and the last level of the first ticket that is done."""
+    tickets = [u for u in plan(folder.config) if u.kind == "ticket" and u.trial == 0 and folder.done(u)]
+    if not tickets:
+        return []
+    picks = [tickets[0], tickets[len(tickets) // 2], tickets[-1]]
+    return list({u.id: u for u in picks}.values())
+
+
+def chosen(folder, ids):
+    """The Units named by ``ids`` (or the defaults), each checked: known, done, and retrainable here."""
+    by_id = {u.id: u for u in plan(folder.config)}
+    if not ids:
+        units = default_trainings(folder)
+        if not units:
+            raise ResultsError(f"{folder.path} has no finished ticket of trial 0 to train again")
+        return units
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        example = ", ".join(list(by_id)[:3])
+        raise ResultsError(f"--trainings: {folder.path} has no training {unknown[0]!r}; give ids as kind-tTRIAL-lLEVEL "
+                           f"(a control adds -dDRAW), e.g. {example}")
+    missing = [i for i in ids if not folder.done(by_id[i])]
+    if missing:
+        raise ResultsError(f"--trainings: {missing[0]} is not finished in {folder.path}; choose a finished one")
+    return [by_id[i] for i in ids]
+
+
+def inputs_from_record(folder, unit):
+    """What ``unit`` starts from, rebuilt from the folder: the masks its level's ticket trained with."""
+    cfg = folder.config
+    if cfg.reset == "none" or cfg.reset_iteration:
+        raise ResultsError(f"{folder.path} starts its pruned networks from trained weights (reset none, or late "
+                           f"resetting), which a compact folder does not keep; recheck a folder reset to θ0")
+    if unit.level == 0:
+        return {}
+    ticket = Unit(unit.level, "ticket", unit.trial)
+    masks = _unpack("mask_", folder.load(ticket, arrays=True)[1])
+    if not masks:
+        raise ResultsError(f"{folder.path} keeps no masks of {ticket.id} (compacted with --masks last?); "
+                           f"recheck the last round of each ticket, or a folder that keeps every mask")
+    return inputs_for(cfg, unit, None, masks=masks)
+
+
+def recheck(path, ids=None, jobs=1, data_dir=None, log=print):
+    """Train ``ids`` (default: ``default_trainings``) of the folder ``path`` again and compare with what it
+    records. Returns ``[{"id", "committed": {...}, "now": {...}, "seconds"}]``; writes nothing."""
+    from .experiments import mnist_for
+    from .runner import _work, local_executor, open_existing
+    folder = open_existing(path)
+    units = chosen(folder, ids)
+    inputs = {u.id: inputs_from_record(folder, u) for u in units}  # every one checked before any training
+    mnist_for(folder.config, data_dir)
+    log(f"training {len(units)} of {path}'s trainings again ({', '.join(u.id for u in units)}) with {jobs} job(s)")
+    out = []
+    with local_executor(jobs) as pool:
+        start = time.time()
+        futures = [(u, pool.submit(_work, folder.config.to_dict(), (u.level, u.kind, u.trial, u.draw), inputs[u.id],
+                                   data_dir, False, False)) for u in units]
+        for u, fut in futures:
+            record, _ = fut.result()
+            committed = folder.load(u)
+            out.append({"id": u.id, "committed": {k: committed[k] for k in COLUMNS},
+                        "now": {k: record[k] for k in COLUMNS}, "seconds": time.time() - start})
+    return out
+
+
+def table(rows):
+    """The comparison as Markdown, and one line saying how many are the same."""
+    lines = ["| training | convergence (committed → now) | test accuracy % (committed → now) "
+             "| min val loss, relative difference |", "|---|---|---|---|"]
+    same = 0
+    for r in rows:
+        c, n = r["committed"], r["now"]
+        rel = abs(n["min_val_loss"] - c["min_val_loss"]) / abs(c["min_val_loss"]) if c["min_val_loss"] else float("nan")
+        identical = all(c[k] == n[k] for k in COLUMNS)
+        same += identical
+        lines.append(f"| {r['id']} | {c['convergence_iteration']} → {n['convergence_iteration']} | "
+                     f"{100 * c['test_accuracy']:.2f} → {100 * n['test_accuracy']:.2f} | "
+                     f"{'identical' if identical else f'{rel:.1e}'} |")
+    lines.append("")
+    lines.append(f"{same} of {len(rows)} the same as committed, bit for bit"
+                 + ("" if same == len(rows) else "; the others differ as float32 rounding on another CPU model can "
+                                                 "make them (the report states the tolerance measured)"))
+    return "\n".join(lines)
