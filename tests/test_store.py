@@ -206,10 +206,11 @@ def test_a_sweep_beside_a_compact_experiment_borrows_its_trainings_instead_of_tr
     run(variants, progress=False, store=store)  # networks again: the compact folder keeps no trained weights to prune
     assert len(trainings_in(store)) == 6  # the rest was lent
     assert (plan_root / "sweep-rate" / "rate-0.2" / "summary.csv").read_text() == (alone / "rate-0.2" / "summary.csv").read_text()
-    sizes = runner.compact(plan_root / "sweep-rate" / "rate-0.5", masks="last")
+    assert main(["compact", str(plan_root / "sweep-rate"), "--masks", "last"]) == 0  # a sweep: each variant
+    sizes = (plan_root / "sweep-rate" / "rate-0.5" / "tickets.npz").stat().st_size
     with np.load(plan_root / "sweep-rate" / "rate-0.5" / "tickets.npz") as f:
         assert sorted({k.split("__")[0] for k in f.files}) == ["ticket-t0-l02", "ticket-t1-l02"] and sizes
-    assert "tickets.npz" not in runner.compact(plan_root / "sweep-rate" / "rate-0.2")  # its masks are kept beside it
+    assert not (plan_root / "sweep-rate" / "rate-0.2" / "tickets.npz").exists()  # its masks are kept beside it
     (plan_root / "trainings").rename(tmp_path / "gone-too")
     for v, _ in variants:
         assert len(open_existing(v).records()) == 6

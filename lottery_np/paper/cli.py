@@ -85,7 +85,8 @@ def build_parser():
 
     cp = sub.add_parser("compact", help="make results folders readable without their trainings store: keep the "
                                         "curves the figures draw and the tickets' masks in each folder")
-    cp.add_argument("folders", nargs="+", help="folders made by 'lottery-np mnist' or 'sweep'")
+    cp.add_argument("folders", nargs="+", help="folders made by 'lottery-np mnist' or 'sweep' (a sweep's folder: each of "
+                                               "its variants)")
     cp.add_argument("--masks", choices=("all", "last"), default="all",
                     help="all (default): every ticket's masks, for section 5 and controls at any level; last: only "
                          "each ticket's last round's, enough to add rounds (a sweep's claims need its summary alone)")
@@ -367,7 +368,7 @@ def run_export_command(args):
 
 def run_compact_command(args):
     from .runner import compact
-    for folder in args.folders:
+    for folder in validate.compact_targets(args.folders):  # a sweep's folder stands for its variants
         sizes = compact(folder, masks=args.masks)
         kept = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sizes.items()) or "no curves or masks to keep"
         print(f"{folder}: compact, readable without its trainings store (summary.csv; {kept})")

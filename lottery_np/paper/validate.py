@@ -268,10 +268,20 @@ def check_export(args):
     check_folder_to_write("--out", out.parent if str(out.parent) else ".")
 
 
+def compact_targets(folders):
+    """The experiment folders ``lottery-np compact FOLDER...`` works on: a sweep's folder (no config.json of
+    its own, variants with one) stands for its variants."""
+    out = []
+    for folder in folders:
+        variants = sorted(str(p.parent) for p in Path(folder).glob("*/config.json"))
+        out += variants if variants and not (Path(folder) / "config.json").exists() else [folder]
+    return out
+
+
 def check_compact(folders):
     from .experiments import plan
     from .runner import _legacy_folder
-    for path in folders:
+    for path in compact_targets(folders):
         f = _legacy_folder(path)
         if f is None:
             f = check_results_folder("folder", path, "folders made by 'lottery-np mnist' or 'sweep'")
