@@ -174,6 +174,28 @@ def test_controls_worse_undecided_within_the_spread():
     assert "spread up to 1,000 iterations" in c.ours and "spread up to 2.00" in c.ours
 
 
+def test_an_undecided_claim_says_what_would_decide_it_and_a_decided_one_says_nothing():
+    # 15 runs a side: differences inside each group's range, but beyond two standard errors of the difference
+    wide = with_controls((3300, 0.975), d_conv=1000, d_acc=0.01, n=15)
+    c = C.controls_worse(wide, "reinit", "3", LONG)
+    assert c.verdict == "undecided"
+    assert "speed would be yes (slower at 3 of 3)" in c.decide and "accuracy would be yes (less accurate at 3 of 3)" in c.decide
+    assert "the range of n runs widens" in c.decide and "What would decide it:" in C.markdown([c])
+    close = with_controls((3050, 0.9795), d_conv=1000, d_acc=0.01, n=15)  # within two standard errors too
+    said = C.controls_worse(close, "reinit", "3", LONG).decide
+    assert "speed would be undecided (within two standard errors at 3 of 3)" in said
+    decided = C.controls_worse(with_controls((6000, 0.96)), "reinit", "3", LONG)
+    assert decided.verdict == "reproduced" and decided.decide == "" and "What would decide" not in C.markdown([decided])
+
+
+def test_standard_errors_keep_rule_1():
+    late, early = C.Group.of([1490, 1495, 1500], improving=True), C.Group.of([900, 950, 1000])
+    assert C.by_standard_error(late, early) == C.ABOVE  # a still-improving group may be called later
+    assert C.by_standard_error(early, late) == C.BELOW
+    assert C.by_standard_error(C.Group.of([0.9, 0.91], improving=True), C.Group.of([0.95, 0.96])) == C.IMPROVING
+    assert C.by_standard_error(C.Group.of([0.9]), C.Group.of([0.95, 0.96])) == C.NO_SPREAD
+
+
 # ----------------------------------------------------------------------------
 # Section 4
 # ----------------------------------------------------------------------------

@@ -69,6 +69,7 @@ class Claim:
     ours: str
     verdict: str  # reproduced | partly | not | undecided | n/a
     why: str
+    decide: str = ""  # for an undecided or partly claim: what would decide it (see ``what_would_decide``)
 
 
 @dataclass
@@ -80,13 +81,15 @@ class Group:
     hi: float
     runs: int
     improving: object = False
+    sd: float = np.nan  # standard deviation over the runs (NaN for fewer than two)
 
     @classmethod
     def of(cls, values, improving=False):
         v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
         if not v.size:
             return cls(np.nan, np.nan, np.nan, 0, improving)
-        return cls(float(v.mean()), float(v.min()), float(v.max()), int(v.size), improving)
+        sd = float(v.std(ddof=1)) if v.size >= 2 else np.nan
+        return cls(float(v.mean()), float(v.min()), float(v.max()), int(v.size), improving, sd)
 
     @property
     def spread(self):
@@ -130,6 +133,46 @@ def compare(a, b, key):
         outcome = direction(a.mean - b.mean, max(a.spread, b.spread))
     lower = {ABOVE: b, BELOW: a}.get(outcome)
     return IMPROVING if lower is not None and lower.improving else outcome
+
+
+def by_standard_error(a, b):
+    """Not a rule of the verdicts, but what would decide a difference the range cannot: is ``a`` above or
+    below ``b`` by more than two standard errors of the difference of their means, 2·√(sa²/na + sb²/nb)
+    (chance alone exceeds it about one time in twenty)? Rule 1 applies as in ``compare``. The range of n
+    runs widens as n grows, so rule 2 grows stricter with more trials; this margin shrinks as 1/√n."""
+    if a.improving is None or b.improving is None:
+        return NO_BUDGET
+    if a.improving and b.improving:
+        return IMPROVING
+    if a.runs < 2 or b.runs < 2:
+        return NO_SPREAD
+    outcome = direction(a.mean - b.mean, 2 * np.sqrt(a.sd ** 2 / a.runs + b.sd ** 2 / b.runs))
+    lower = {ABOVE: b, BELOW: a}.get(outcome)
+    return IMPROVING if lower is not None and lower.improving else outcome
+
+
+def what_would_decide(parts, budget):
+    """The sentence a report gives an undecided (or partly) claim: for each undecided part, what the standard-
+    error margin (``by_standard_error``) says of the same levels, and how many were still improving.
+
+    parts : ``[(name, its part by the rules, its outcomes by standard error, the part they give, names of
+    the outcomes)]``."""
+    said, late = [], 0
+    for name, by_range, se_out, se, names in parts:
+        if by_range != "undecided":
+            continue
+        late = max(late, sum(o == IMPROVING for o in se_out))
+        said.append(f"{name} would be {se} (" + tally(se_out, {**names, WITHIN: "within two standard errors"}) + ")")
+    if not said:
+        return ""
+    text = ("By the range rule more trials would not decide it: the range of n runs widens as n grows, and some "
+            "of these differences are within the range of the runs here. By two standard errors of the difference of means, "
+            + " and ".join(said) + ".")
+    if late:
+        text += (f" {late} level(s) still improving at {budget:,} iterations need longer training"
+                 if budget is not None else f" {late} level(s) need a known budget")
+        text += " before either rule can judge them."
+    return text
 
 
 def rate_direction(p, q, trials):
@@ -182,7 +225,7 @@ def by_level(rows, kind, key, budget=None):
     rows = [r for r in rows if r["kind"] == kind]
     conv = {p["level"]: p["mean"] for p in level_stats(rows, CONV).get(kind, [])}
     return {p["level"]: (p["x"], Group(p["mean"], p["lo"], p["hi"], p["n"] - p["diverged"],
-                                       still_improving(conv[p["level"]], budget)))
+                                       still_improving(conv[p["level"]], budget), p["sd"]))
             for p in level_stats(rows, key).get(kind, [])}
 
 
@@ -393,6 +436,10 @@ def oneshot_speedup(rows, budget):
     speed = "undecided" if not_converged else part(outcomes, BELOW)
     if speed == "yes" and speedup < 0.25:
         speed = "no"
+    se_out = [by_standard_error(conv[lv][1], full_c) for lv in mid]
+    se_speed = "undecided" if not_converged else part(se_out, BELOW)
+    se_speed = "no" if se_speed == "yes" and speedup < 0.25 else se_speed
+    se_lower = by_standard_error(full_a, acc[worst][1])
     lower = compare(full_a, acc[worst][1], ACC)
     if drop <= 0.0015:
         same = "undecided" if not_converged else "yes"
@@ -407,7 +454,13 @@ def oneshot_speedup(rows, budget):
     same_why = _say(same, "accuracy within 0.15 points", "accuracy more than 0.15 points lower, beyond the spread",
                     "accuracy undecided: " + (not_converged or _reason([lower], [rows], budget)))
     why = f"{speed_why[0].upper()}{speed_why[1:]}; {same_why}."
-    return Claim("3", statement, paper, ours, verdict([speed, same]), why)
+    decide = what_would_decide([
+        ("speed", speed, se_out, se_speed, {BELOW: "faster", ABOVE: "slower"}),
+        ("accuracy", same, [se_lower], "no" if se_lower == ABOVE else "undecided",
+         {ABOVE: "lower at the worst level", BELOW: "higher at the worst level"})], budget)
+    if speed == "undecided" and se_speed == "no" and speedup < 0.25:
+        decide += f" (Clearly faster is not enough: the paper says at least 25% faster; ours is {100 * speedup:.0f}%.)"
+    return Claim("3", statement, paper, ours, verdict([speed, same]), why, decide)
 
 
 def controls_worse(rows, kind, section, budget):
@@ -434,6 +487,11 @@ def controls_worse(rows, kind, section, budget):
     speed_out = [compare(cc[lv][1], tc[lv][1], CONV) for lv in small]
     acc_out = [compare(ta[lv][1], ca[lv][1], ACC) for lv in small]
     speed, less = part(speed_out, ABOVE), part(acc_out, ABOVE)
+    se_speed = [by_standard_error(cc[lv][1], tc[lv][1]) for lv in small]
+    se_acc = [by_standard_error(ta[lv][1], ca[lv][1]) for lv in small]
+    decide = what_would_decide([
+        ("speed", speed, se_speed, part(se_speed, ABOVE), {ABOVE: "slower", BELOW: "faster"}),
+        ("accuracy", less, se_acc, part(se_acc, ABOVE), {ABOVE: "less accurate", BELOW: "more accurate"})], budget)
 
     runs = min(g.runs for lv in small for g in (cc[lv][1], tc[lv][1]))
     ours = (f"{ratio:.2f}× the tickets' convergence iteration (spread up to {spread_c:,.0f} iterations), "
@@ -443,7 +501,7 @@ def controls_worse(rows, kind, section, budget):
                  else "speed undecided: " + _reason(speed_out, [rows], budget))
     acc_why = ("accuracy: " + tally(acc_out, {ABOVE: "clearly less accurate", BELOW: "clearly more accurate"})
                + " levels" + ("" if less != "undecided" else " (" + _reason(acc_out, [rows], budget) + ")"))
-    return Claim(section, statement, paper, ours, verdict([speed, less]), f"Control {speed_why}; {acc_why}.")
+    return Claim(section, statement, paper, ours, verdict([speed, less]), f"Control {speed_why}; {acc_why}.", decide)
 
 
 def iterative_vs_oneshot(it_rows, os_rows, budget):
@@ -786,4 +844,8 @@ def markdown(claims):
     for c in claims:
         cells = (c.section, c.statement, c.paper, c.ours, ICONS[c.verdict], c.why)
         lines.append("| " + " | ".join(cell(v) for v in cells) + " |")
+    decide = [c for c in claims if c.decide and c.verdict in ("undecided", "partly")]
+    if decide:
+        lines += ["", "What would decide " + ("it" if len(decide) == 1 else "them") + ":", ""]
+        lines += [f"- *{c.statement}*: {c.decide}" for c in decide]
     return "\n".join(lines)

@@ -11,8 +11,8 @@ import numpy as np
 
 
 def level_stats(rows, key):
-    """Per kind and level: x (mean percent remaining), mean, min and max of ``key``,
-    ignoring diverged runs; plus how many runs diverged."""
+    """Per kind and level: x (mean percent remaining), mean, min, max and standard deviation of
+    ``key``, ignoring diverged runs; plus how many runs diverged."""
     groups = defaultdict(list)
     for r in rows:
         groups[(r["kind"], r["level"])].append(r)
@@ -23,9 +23,11 @@ def level_stats(rows, key):
         x = float(np.mean([r["percent_remaining"] for r in rs]))
         if vals.size:
             stats[kind].append(dict(level=level, x=x, mean=vals.mean(), lo=vals.min(), hi=vals.max(),
+                                    sd=float(vals.std(ddof=1)) if vals.size >= 2 else np.nan,
                                     n=len(rs), diverged=len(rs) - vals.size))
         else:
-            stats[kind].append(dict(level=level, x=x, mean=np.nan, lo=np.nan, hi=np.nan, n=len(rs), diverged=len(rs)))
+            stats[kind].append(dict(level=level, x=x, mean=np.nan, lo=np.nan, hi=np.nan, sd=np.nan, n=len(rs),
+                                    diverged=len(rs)))
     return stats
 
 
