@@ -349,6 +349,7 @@ def test_size_claim_undecided_when_a_ticket_is_only_bounded_and_networks_still_i
     named = [sized("iterative-100-33", 55, 25), sized("iterative-300-100", 25, 10, percents=(100, 55, 25, 10))]
     c, = C.size_claim(named, LONG)
     assert c.verdict == "undecided" and "≤ 26,620" in c.ours  # 300-100 holds at 10%, the smallest it tried
+    assert "pruning further" in c.decide
     shrinks = [sized("iterative-100-33", 55, 25), sized("iterative-300-100", 25, 5)]  # ≤ 13,310 < 20,508: clear
     assert C.size_claim(shrinks, LONG)[0].verdict == "partly"
     still = [(n, [dict(r, convergence_iteration=1490) for r in rs]) for n, rs in named]
@@ -381,6 +382,7 @@ def test_rate_claim_undecided_within_the_spread():
     named = [("rate-0.2", final(3000, 0.97, d_conv=2000, d_acc=0.02)), ("rate-0.7", final(3500, 0.965))]
     c, = C.rate_claim(named, LONG)
     assert c.verdict == "undecided" and "within the spread" in c.why
+    assert "By two standard errors of the difference of means" in c.decide
 
 
 def test_reset_claim_reproduced_and_not():
@@ -394,6 +396,7 @@ def test_reset_claim_undecided_with_one_trial():
     named = [("oneshot-init", final(3000, 0.955, n=1)), ("oneshot-none", final(5000, 0.95, n=1))]
     c, = C.reset_claim(named, LONG)
     assert c.verdict == "undecided" and "under 2 points do not count" in c.why and "no spread" in c.why
+    assert c.decide.startswith("Two or more trials per group")
 
 
 def test_reset_claim_undecided_with_a_short_budget():

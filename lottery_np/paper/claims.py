@@ -157,17 +157,21 @@ def what_would_decide(parts, budget):
 
     parts : ``[(name, its part by the rules, its outcomes by standard error, the part they give, names of
     the outcomes)]``."""
-    said, late = [], 0
+    said, late, single = [], 0, False
     for name, by_range, se_out, se, names in parts:
         if by_range != "undecided":
             continue
         late = max(late, sum(o == IMPROVING for o in se_out))
+        single = single or NO_SPREAD in se_out
         said.append(f"{name} would be {se} (" + tally(se_out, {**names, WITHIN: "within two standard errors"}) + ")")
     if not said:
         return ""
+    if single:
+        return ("Two or more trials per group: with one run there is no spread, so neither the range rule nor a "
+                "standard error can judge a difference smaller than the noise between trials.")
     text = ("By the range rule more trials would not decide it: the range of n runs widens as n grows, and some "
-            "of these differences are within the range of the runs here. By two standard errors of the difference of means, "
-            + " and ".join(said) + ".")
+            "of these differences are within the range of the runs here. By two standard errors of the difference "
+            "of means, " + " and ".join(said) + ".")
     if late:
         text += (f" {late} level(s) still improving at {budget:,} iterations need longer training"
                  if budget is not None else f" {late} level(s) need a known budget")
@@ -654,12 +658,14 @@ def examine_claims(rows):
 # ----------------------------------------------------------------------------
 
 
-def trend(groups, want, key):
+def trend(groups, want, key, judge=None):
     """Does the quantity move in direction ``want`` (ABOVE: up) along ``groups``, clearly?
     no if some step goes clearly the other way; yes if the first and last groups differ
-    clearly in the wanted direction; otherwise undecided. Returns ``(part, outcome of the ends)``."""
-    steps = [compare(b, a, key) for a, b in zip(groups, groups[1:])]
-    ends = compare(groups[-1], groups[0], key)
+    clearly in the wanted direction; otherwise undecided. Returns ``(part, outcome of the ends)``.
+    ``judge``: how two groups compare (default ``compare``; ``by_standard_error`` for ``decide``)."""
+    judge = judge or (lambda a, b: compare(a, b, key))
+    steps = [judge(b, a) for a, b in zip(groups, groups[1:])]
+    ends = judge(groups[-1], groups[0])
     if OPPOSITE[want] in steps or ends == OPPOSITE[want]:
         return "no", ends
     return ("yes" if ends == want else "undecided"), ends
@@ -700,8 +706,13 @@ def init_std_claims(named_rows, budget):
         ours = "; ".join(f"σ={s:g}: it {_fmt(c, CONV)}, {_fmt(a, ACC)}" for (s, _), c, a in zip(pick, conv, acc))
         why_c = _say(pc, "matches", "goes the other way", f"undecided ({_reason([ends_c], here, budget)})")
         why_a = _say(pa, "matches", "goes the other way", f"undecided ({_reason([ends_a], here, budget)})")
+        (sc, se_c), (sa, se_a) = trend(conv, conv_way, CONV, by_standard_error), trend(acc, BELOW, ACC, by_standard_error)
+        decide = what_would_decide([("the convergence trend", pc, [se_c], sc, {ABOVE: "later at the largest σ",
+                                                                           BELOW: "earlier at the largest σ"}),
+                                    ("the accuracy trend", pa, [se_a], sa, {ABOVE: "higher at the largest σ",
+                                                                         BELOW: "lower at the largest σ"})], budget)
         out.append(Claim("6", statement, paper, ours + " (per ticket, mean over pruned levels)", verdict([pc, pa]),
-                         f"Convergence trend {why_c}; accuracy trend {why_a}."))
+                         f"Convergence trend {why_c}; accuracy trend {why_a}.", decide))
     return out
 
 
@@ -757,10 +768,20 @@ def size_claim(named_rows, budget):
         why_c = _say(pc, "grows", "does not grow", f"is undecided ({not_converged})")
         bounded = "a network holds accuracy at its smallest size tried, so its ticket is only bounded"
         why_a = _say(pa, "grows", "shrinks at some step", f"is undecided ({unpruned_improving or bounded})")
+        decide = []
+        if pc == "undecided":
+            decide.append("by convergence, " + ("two or more trials per network" if one_trial and not unpruned_improving
+                                                 else "longer training, until every unpruned network converges"))
+        if pa == "undecided":
+            decide.append("by accuracy, " + ("longer training, until every unpruned network converges" if unpruned_improving
+                                             else "pruning further (more rounds or smaller levels) the networks that still "
+                                                  "hold their accuracy at the smallest size tried, so that their ticket is "
+                                                  "found, not only bounded"))
         out.append(Claim("6", f"{exp}: the winning ticket has more weights in larger networks",
                          "grows gradually with network size", ours, verdict([pc, pa]),
                          f"By convergence the ticket {why_c}; by accuracy it {why_a}."
-                         + (" One trial per network." if one_trial else "")))
+                         + (" One trial per network." if one_trial else ""),
+                         ("What would decide it: " + "; ".join(decide) + ".") if decide else ""))
     return out
 
 
@@ -794,9 +815,15 @@ def rate_claim(named_rows, budget):
     rows_here = [r for *_, r in rates]
     why_a = _say(pa, "is clearly lower", "is not lower", f"is undecided ({_reason(acc_out, rows_here, budget)})")
     why_c = _say(pc, "clearly later", "not later", f"undecided ({_reason(conv_out, rows_here, budget)})")
+    se_acc = [by_standard_error(g[1][2], h[1][2]) for g in gentle for h in harsh]
+    se_conv = [by_standard_error(h[1][1], g[1][1]) for g in gentle for h in harsh]
+    decide = what_would_decide([
+        ("convergence", pc, se_conv, part(se_conv, ABOVE), {ABOVE: "later", BELOW: "earlier"}),
+        ("accuracy", pa, se_acc, part(se_acc, ABOVE), {ABOVE: "less accurate", BELOW: "more accurate"})], budget)
     return [Claim("6", "Tickets from aggressive rates (50%, 70%) converge more slowly and are less accurate",
                   "worse than 20% per round", ours + " (at each rate's final size)", verdict([pc, pa]),
-                  f"For the aggressive rates, accuracy {why_a}; convergence {why_c}.")]
+                  f"For the aggressive rates, accuracy {why_a}; convergence {why_c}.",
+                  decide.replace("levels", "pairs of rates").replace("level(s)", "pair(s) of rates"))]
 
 
 def reset_claim(named_rows, budget):
@@ -818,11 +845,15 @@ def reset_claim(named_rows, budget):
         why_a = _say(pa, "clearly more accurate", "clearly less accurate",
                      f"not clearly more accurate ({_reason([oa], rows_here, budget)})")
         why_c = _say(pc, "clearly faster", "clearly slower", f"speed undecided ({_reason([oc], rows_here, budget)})")
+        sa, sc = by_standard_error(ai, an), by_standard_error(cn, ci)
+        decide = what_would_decide([
+            ("accuracy", pa, [sa], part([sa], ABOVE), {ABOVE: "more accurate with reset", BELOW: "less accurate with reset"}),
+            ("speed", pc, [sc], part([sc], ABOVE), {ABOVE: "faster with reset", BELOW: "slower with reset"})], budget)
         out.append(Claim("6", f"{exp}: resetting to θ0 beats continuing to train without reset (Han et al.) "
                          "at small sizes",
                          "faster and more accurate, only at very small sizes",
                          f"at {p:.1f}%: reset it {_fmt(ci, CONV)}, {_fmt(ai, ACC)}; no reset it {_fmt(cn, CONV)}, "
-                         f"{_fmt(an, ACC)}", verdict([pc, pa]), f"Reset is {why_a}; {why_c}."))
+                         f"{_fmt(an, ACC)}", verdict([pc, pa]), f"Reset is {why_a}; {why_c}.", decide))
     return out
 
 
