@@ -75,6 +75,65 @@ def how_it_was_run(timing):
     return lines + ["", f"{core_hours:.1f} core-hours in all.", ""]
 
 
+def trained_twice(out, timing):
+    """Trainings of the plan folder ``out`` that were trained more than once — the same key in two folders with
+    rows that came from two runs (a compact part lends its rows as they are, so lent copies are not counted) —
+    grouped by the machines that made them, as ``{(machine, machine): [(row, row)]}``. A folder's machine is
+    that of the part (``timing.json``) that ran it."""
+    from .experiments import plan, unit_key
+    from .runner import open_existing
+    machines = {}
+    for r in timing.get("runs", []):
+        for part in r["part"].split():
+            machines.setdefault(part, r["machine"])
+    seen, pairs = {}, {}
+    folders = [p.parent for p in sorted([*Path(out).glob("*/config.json"), *Path(out).glob("sweep-*/*/config.json")])]
+    for path in folders:
+        folder = open_existing(path)
+        rows = {(r["kind"], r["trial"], r["draw"], r["level"]): r for r in read_summary(path)}
+        machine = machines.get(path.relative_to(out).parts[0], "not recorded")
+        for u in plan(folder.config):
+            row = rows.get((u.kind, u.trial, u.draw, u.level))
+            if row is None:
+                continue
+            numbers = tuple(row[k] for k in ("convergence_iteration", "test_accuracy", "min_val_loss"))
+            key = unit_key(folder.config, u)
+            for other_machine, other in seen.get(key, []):
+                if other != numbers or other_machine != machine:
+                    pairs.setdefault(tuple(sorted((other_machine, machine))), []).append((other, numbers))
+            if all(n != numbers for _, n in seen.get(key, [])):
+                seen.setdefault(key, []).append((machine, numbers))
+    return pairs
+
+
+def reproducibility(out, timing):
+    """The section that says how reproducible the run is, measured on trainings it ran twice."""
+    pairs = trained_twice(out, timing)
+    if not pairs:
+        return []
+    lines = ["### How reproducible it is", "",
+             "Some trainings of this run were trained twice (a later part on another machine needed the trained "
+             "weights that a committed compact part does not keep). The same settings and seed give:", "",
+             "| machines | trainings | same convergence iteration | largest differences: convergence, "
+             "test accuracy, min. val. loss (relative) |", "|---|---|---|---|"]
+    for (m1, m2), ps in sorted(pairs.items()):
+        same = sum(a[0] == b[0] for a, b in ps)
+        d_conv = max(abs(a[0] - b[0]) for a, b in ps)
+        d_acc = max(abs(a[1] - b[1]) for a, b in ps)
+        d_loss = max(abs(a[2] - b[2]) / abs(a[2]) for a, b in ps)
+        cpu = [m.split(" (")[0] for m in (m1, m2)]  # the CPU model; the rest of the line is in "How it was run"
+        where = cpu[0] if m1 == m2 else f"{cpu[0]} and {cpu[1]}"
+        identical = all(a == b for a, b in ps)
+        lines.append(f"| {where} | {len(ps)} | {same} of {len(ps)} | "
+                     + ("identical, bit for bit |" if identical else
+                        f"{d_conv:,} iterations, {100 * d_acc:.2f} points, {100 * d_loss:.2f}% |"))
+    lines += ["", "On one CPU model a training is the same bit for bit; across CPU models float32 rounding (BLAS "
+              "picks its kernels by CPU) moves a 50,000-step training by the differences above. A verdict that "
+              "hangs on a difference of that size is one to distrust. `lottery-np recheck FOLDER` trains a few "
+              "committed trainings again on your machine and compares.", ""]
+    return lines
+
+
 def report(out, mode, experiments, named, xor_result, examine_result, wall, estimate, jobs, made_on):
     """The text of REPORT.md and the claims by name. The verdicts come first (one table, then the
     figure that carries the paper's message), then each section with its claims, tables and figures.
@@ -138,6 +197,7 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         f"(estimated up front: {_duration(estimate)}).", "",
     ]
     lines += how_it_was_run(wall)
+    lines += reproducibility(out, wall)
     lines += [
         f"Settings: LeNet {'-'.join(map(str, cfg.sizes))}, N(0, {cfg.init_std}²) init, SGD lr {cfg.lr}, batch "
         f"{cfg.batch_size}, {cfg.iterations:,} iterations, validation every {cfg.eval_every}; one-shot levels "
