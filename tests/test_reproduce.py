@@ -27,7 +27,8 @@ TINY_MAIN = {**TINY, "sweeps": False}
 
 
 def summaries(out):
-    return {p.relative_to(out): p.read_text() for p in sorted(Path(out).rglob("summary.csv"))}
+    """Each experiment folder's summary.csv (not the plan's own, which lists the plan's distinct trainings)."""
+    return {p.relative_to(out): p.read_text() for p in sorted(Path(out).rglob("summary.csv")) if p.parent != Path(out)}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,11 @@ def test_tiny_plan_writes_a_report_with_every_section(reference):
     for ref in [line.split("(")[1].rstrip(")") for line in text.splitlines() if line.startswith("![")]:
         assert (reference / ref).exists(), ref  # every embedded figure was drawn
     experiments, sweeps = make_plan("quick", overrides=TINY)
-    assert len(summaries(reference)) == len(all_folders(experiments, sweeps))
+    folders = all_folders(experiments, sweeps)
+    assert len(summaries(reference)) == len(folders)  # each folder's, and the plan's own:
+    from lottery_np.paper.experiments import distinct  # each distinct training of the plan once
+    plan_rows = (reference / "summary.csv").read_text().splitlines()[1:]
+    assert len(plan_rows) == len({r.split(",")[0] for r in plan_rows}) == len(distinct(c for _, c in folders))
     from lottery_np.paper.stats import level_table
     for folder in ("mnist-oneshot", "mnist-iterative"):  # the level tables are made from the summary rows
         assert f"\n{level_table(read_summary(reference / folder))}\n" in text

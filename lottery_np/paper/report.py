@@ -75,34 +75,63 @@ def how_it_was_run(timing):
     return lines + ["", f"{core_hours:.1f} core-hours in all.", ""]
 
 
-def trained_twice(out, timing):
-    """Trainings of the plan folder ``out`` that were trained more than once — the same key in two folders with
-    rows that came from two runs (a compact part lends its rows as they are, so lent copies are not counted) —
-    grouped by the machines that made them, as ``{(machine, machine): [(row, row)]}``. A folder's machine is
-    that of the part (``timing.json``) that ran it."""
+def plan_rows(out):
+    """Every finished training of every experiment folder of the plan folder ``out`` (``mnist-*``, each sweep's
+    variants), in plan order: ``[(folder, unit, key, summary row)]``."""
     from .experiments import plan, unit_key
     from .runner import open_existing
+    found = []
+    for path in [p.parent for p in sorted([*Path(out).glob("*/config.json"), *Path(out).glob("sweep-*/*/config.json")])]:
+        folder = open_existing(path)
+        rows = {(r["kind"], r["trial"], r["draw"], r["level"]): r for r in read_summary(path)}
+        for u in plan(folder.config):
+            row = rows.get((u.kind, u.trial, u.draw, u.level))
+            if row is not None:
+                found.append((path.relative_to(out).as_posix(), u, unit_key(folder.config, u), row))
+    return found
+
+
+TRAINING_COLUMNS = ("key", "percent_remaining", "convergence_iteration", "test_accuracy", "min_val_loss", "diverged",
+                    "used_by")
+
+
+def trainings_csv(out):
+    """``summary.csv`` of a plan folder: each distinct training once, by its key, with its numbers (as the
+    first folder that holds it records them) and every ``folder/unit`` of the plan that is it."""
+    import csv
+    import io
+    by_key = {}
+    for folder, u, key, row in plan_rows(out):
+        by_key.setdefault(key, [row, []])[1].append(f"{folder}/{u.id}")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(TRAINING_COLUMNS)
+    for key, (row, used) in by_key.items():
+        w.writerow([key, *(repr(row[k]) if isinstance(row[k], float) else row[k] for k in TRAINING_COLUMNS[1:-1]),
+                    " ".join(used)])
+    return buf.getvalue()
+
+
+def trained_twice(out, timing):
+    """Trainings of the plan folder ``out`` that were trained twice with numbers that differ — one key, two
+    rows — grouped by the machines that made them, as ``{(machine, machine): [(numbers, numbers)]}``. A row
+    is credited to the first folder (in plan order) that holds it, and a folder to the machine of the part
+    (``timing.json``) that ran it; a row a compact part lent to a later one is the same row, so it is one.
+    Runs that gave the same numbers cannot be told from a lent copy, and are not counted."""
     machines = {}
     for r in timing.get("runs", []):
         for part in r["part"].split():
             machines.setdefault(part, r["machine"])
     seen, pairs = {}, {}
-    folders = [p.parent for p in sorted([*Path(out).glob("*/config.json"), *Path(out).glob("sweep-*/*/config.json")])]
-    for path in folders:
-        folder = open_existing(path)
-        rows = {(r["kind"], r["trial"], r["draw"], r["level"]): r for r in read_summary(path)}
-        machine = machines.get(path.relative_to(out).parts[0], "not recorded")
-        for u in plan(folder.config):
-            row = rows.get((u.kind, u.trial, u.draw, u.level))
-            if row is None:
-                continue
-            numbers = tuple(row[k] for k in ("convergence_iteration", "test_accuracy", "min_val_loss"))
-            key = unit_key(folder.config, u)
-            for other_machine, other in seen.get(key, []):
-                if other != numbers or other_machine != machine:
-                    pairs.setdefault(tuple(sorted((other_machine, machine))), []).append((other, numbers))
-            if all(n != numbers for _, n in seen.get(key, [])):
-                seen.setdefault(key, []).append((machine, numbers))
+    for folder, _, key, row in plan_rows(out):
+        numbers = tuple(row[k] for k in ("convergence_iteration", "test_accuracy", "min_val_loss"))
+        earlier = seen.setdefault(key, {})
+        if numbers in earlier:
+            continue
+        machine = machines.get(folder.split("/")[0], "not recorded")
+        for other, other_machine in earlier.items():
+            pairs.setdefault(tuple(sorted((other_machine, machine))), []).append((other, numbers))
+        earlier[numbers] = machine
     return pairs
 
 
@@ -113,7 +142,7 @@ def reproducibility(out, timing):
         return []
     lines = ["### How reproducible it is", "",
              "Some trainings of this run were trained twice (a later part on another machine needed the trained "
-             "weights that a committed compact part does not keep). The same settings and seed give:", "",
+             "weights that a committed compact part does not keep), and gave numbers that differ:", "",
              "| machines | trainings | same convergence iteration | largest differences: convergence, "
              "test accuracy, min. val. loss (relative) |", "|---|---|---|---|"]
     for (m1, m2), ps in sorted(pairs.items()):
@@ -123,14 +152,13 @@ def reproducibility(out, timing):
         d_loss = max(abs(a[2] - b[2]) / abs(a[2]) for a, b in ps)
         cpu = [m.split(" (")[0] for m in (m1, m2)]  # the CPU model; the rest of the line is in "How it was run"
         where = cpu[0] if m1 == m2 else f"{cpu[0]} and {cpu[1]}"
-        identical = all(a == b for a, b in ps)
         lines.append(f"| {where} | {len(ps)} | {same} of {len(ps)} | "
-                     + ("identical, bit for bit |" if identical else
-                        f"{d_conv:,} iterations, {100 * d_acc:.2f} points, {100 * d_loss:.2f}% |"))
-    lines += ["", "On one CPU model a training is the same bit for bit; across CPU models float32 rounding (BLAS "
-              "picks its kernels by CPU) moves a 50,000-step training by the differences above. A verdict that "
-              "hangs on a difference of that size is one to distrust. `lottery-np recheck FOLDER` trains a few "
-              "committed trainings again on your machine and compares.", ""]
+                     f"{d_conv:,} iterations, {100 * d_acc:.2f} points, {100 * d_loss:.2f}% |")
+    lines += ["", "On one CPU model, with the same Python, NumPy and Numba, a training gives the same numbers bit for "
+              "bit; across CPU models float32 rounding (BLAS picks its kernels by CPU) moves a 50,000-step "
+              "training by differences like these. A verdict that hangs on a difference of that size is one to "
+              "distrust. `lottery-np recheck FOLDER` trains a few committed trainings again on your machine and "
+              "compares.", ""]
     return lines
 
 

@@ -38,7 +38,7 @@ from .experiments import plan
 from .plans import (PLANS, SWEEP_ORDER, all_folders, in_part, level_fractions, make_plan, parts, plan_settings,
                     unknown_parts)
 from .report import (HEADLINE, PAPER_SCALE_REPORT, examine_section, headline_line, how_it_was_run,
-                     report, verdict_table, xor_section)
+                     report, trainings_csv, verdict_table, xor_section)
 from .runner import STORE_NAME, _atomic_write, run, summary_rows, survey, write_outputs
 from .sweeps import finish_sweep
 
@@ -171,6 +171,7 @@ def finish(out, mode, experiments, named, estimate, jobs, log=print, made_on=Non
     text, claims = report(out, mode, experiments, named, xor_result, examine_result, timing, estimate, jobs,
                           made_on or machine())
     path = out / "REPORT.md"
+    _atomic_write(out / "summary.csv", trainings_csv(out).encode())  # each distinct training of the plan once
     _atomic_write(path, text.encode())
     for name in HEADLINE:
         log(headline_line(claims[name]))
