@@ -207,6 +207,9 @@ def test_a_plan_run_in_parts_gives_the_same_results_and_says_how_it_was_run(refe
     assert "How it was run:" in text and "| mnist-oneshot |" in text and "| xor mnist-iterative |" in text
     with pytest.raises(Exception, match="unknown part"):
         reproduce(tmp_path, overrides=TINY_MAIN, only=["sweep-size"], log=lambda *a: None)
+    from lottery_np.paper.plans import unknown_parts
+    assert unknown_parts(["sweep-size/iterative-60-20", "sweep-size/iterative-1-1"], "quick", TINY) == [
+        "sweep-size/iterative-1-1"]  # one variant of a sweep is a part: a long sweep over several sittings
 
 
 def test_every_name_the_command_line_imports_from_reproduce_is_there():

@@ -128,7 +128,8 @@ def build_parser():
                    help="fused: the training engine (default); numpy, numba, sparse, auto: the readable path")
     r.add_argument("--only", nargs="+", default=None, metavar="PART",
                    help="run only these parts of the plan into OUT (xor, mnist-oneshot, mnist-iterative, "
-                        "sweep-NAME), e.g. one sitting of a long plan; the report is written when every part is done")
+                        "sweep-NAME, or one variant, e.g. sweep-size/iterative-700-233), e.g. one sitting of a long "
+                        "plan; the report is written when every part is done")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     f = sub.add_parser("fetch-mnist", help="download, check and cache MNIST, then print where it is")

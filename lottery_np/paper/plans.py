@@ -95,11 +95,13 @@ def unknown_parts(only, mode="quick", overrides=None):
     """The names in ``only`` that are not parts of the plan (the one rule behind ``--only``'s error
     and ``reproduce(only=...)``'s)."""
     known = parts(mode, overrides)
-    return [p for p in (only or ()) if p not in known]
+    variants = [f for f, _ in all_folders(*make_plan(mode, overrides=overrides)) if "/" in f]
+    return [p for p in (only or ()) if p not in known and p not in variants]
 
 
 def parts(mode="quick", overrides=None):
-    """The parts a plan can be run in (``--only``): ``xor``, each main experiment, each sweep."""
+    """The parts a plan can be run in (``--only``): ``xor``, each main experiment, each sweep. A variant of a
+    sweep (``sweep-size/iterative-700-233``) is a part too, for a sweep longer than one sitting."""
     experiments, sweeps = make_plan(mode, overrides=overrides)
     return ["xor"] + [f for f, _ in experiments] + [f"sweep-{name}" for name in sweeps]
 

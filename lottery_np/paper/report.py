@@ -118,17 +118,15 @@ def trained_twice(out, timing):
     is credited to the first folder (in plan order) that holds it, and a folder to the machine of the part
     (``timing.json``) that ran it; a row a compact part lent to a later one is the same row, so it is one.
     Runs that gave the same numbers cannot be told from a lent copy, and are not counted."""
-    machines = {}
-    for r in timing.get("runs", []):
-        for part in r["part"].split():
-            machines.setdefault(part, r["machine"])
+    runs = [(part, r["machine"]) for r in timing.get("runs", []) for part in r["part"].split()]
     seen, pairs = {}, {}
     for folder, _, key, row in plan_rows(out):
         numbers = tuple(row[k] for k in ("convergence_iteration", "test_accuracy", "min_val_loss"))
         earlier = seen.setdefault(key, {})
         if numbers in earlier:
             continue
-        machine = machines.get(folder.split("/")[0], "not recorded")
+        machine = next((m for part, m in runs if part == "all" or folder == part or folder.startswith(part + "/")),
+                       "not recorded")  # the first part that ran it: an experiment, a sweep, or one variant
         for other, other_machine in earlier.items():
             pairs.setdefault(tuple(sorted((other_machine, machine))), []).append((other, numbers))
         earlier[numbers] = machine
