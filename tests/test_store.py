@@ -210,7 +210,8 @@ def test_a_sweep_beside_a_compact_experiment_borrows_its_trainings_instead_of_tr
     sizes = (plan_root / "sweep-rate" / "rate-0.5" / "tickets.npz").stat().st_size
     with np.load(plan_root / "sweep-rate" / "rate-0.5" / "tickets.npz") as f:
         assert sorted({k.split("__")[0] for k in f.files}) == ["ticket-t0-l02", "ticket-t1-l02"] and sizes
-    assert not (plan_root / "sweep-rate" / "rate-0.2" / "tickets.npz").exists()  # its masks are kept beside it
+    assert not (plan_root / "sweep-rate" / "rate-0.2" / "tickets.npz").exists()  # its masks and curves are kept
+    assert not (plan_root / "sweep-rate" / "rate-0.2" / "curves.json").exists()  # beside it
     (plan_root / "trainings").rename(tmp_path / "gone-too")
     for v, _ in variants:
         assert len(open_existing(v).records()) == 6

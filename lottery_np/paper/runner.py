@@ -729,9 +729,10 @@ def compact(path, masks="all"):
     records = folder.records()
     if not records:
         raise ResultsError(f"{path} has no finished trainings to keep")
-    levels = curve_levels(records) or []
+    levels = (curve_levels(records) or []) if folder.config.record_test_curve else []  # none drawn: none kept
+    lent = {u.id for u in plan(folder.config) if folder.key(u) in folder.beside()}  # kept where they are lent from
     curves = {r["id"]: {k: r["history"][k] for k in ("iterations", "val_loss", "test_acc")}
-              for r in records if r["level"] in levels and "history" in r}
+              for r in records if r["level"] in levels and "history" in r and r["id"] not in lent}
     tickets = [u for u in plan(folder.config) if u.kind == "ticket" and folder.done(u)]
     if masks == "last":
         last = {}
