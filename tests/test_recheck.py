@@ -20,6 +20,14 @@ def test_a_compact_folder_is_trained_again_from_its_masks_and_gives_its_numbers(
     rows = recheck(out, jobs=2, log=lambda *a: None)
     assert [r["id"] for r in rows] == ["ticket-t0-l00", "ticket-t0-l02", "ticket-t0-l03"]
     assert all(r["committed"] == r["now"] for r in rows)
+    from lottery_np.paper.experiments import Unit
+    from lottery_np.paper.recheck import trained_weights
+    from lottery_np.paper.runner import open_existing
+    weights, biases = trained_weights(open_existing(out), Unit(0, "ticket", 0))  # not kept: trained again
+    (tmp_path / "elsewhere").rename(tmp_path / "trainings")  # the store back: the weights it keeps
+    kept = trained_weights(open_existing(out), Unit(0, "ticket", 0))
+    assert all((a == b).all() for a, b in zip(weights + biases, kept[0] + kept[1])) and len(weights) == 3
+    (tmp_path / "trainings").rename(tmp_path / "elsewhere")
     capsys.readouterr()
     assert main(["recheck", str(out), "--trainings", "reinit-t0-l02-d0", "ticket-t0-l01"]) == 0
     printed = capsys.readouterr().out

@@ -61,6 +61,18 @@ def inputs_from_record(folder, unit):
     return inputs_for(cfg, unit, None, masks=masks)
 
 
+def trained_weights(folder, unit, data_dir=None):
+    """A finished training's trained weights and biases, ``(weights, biases)``: from the store where it is at
+    hand, else trained again from what the folder keeps (a compact committed folder keeps no weights; on the
+    CPU model that made it the numbers are the same, bit for bit, else within the tolerance the report states)."""
+    from .experiments import run_unit
+    arrays = folder.load(unit, arrays=True)[1]
+    if "trained_w_0" not in arrays:
+        arrays = run_unit(folder.config, unit, inputs_from_record(folder, unit), data_dir=data_dir, curve=False,
+                          keep_weights=True)[1]
+    return _unpack("trained_w_", arrays), _unpack("trained_b_", arrays)
+
+
 def recheck(path, ids=None, jobs=1, data_dir=None, log=print):
     """Train ``ids`` (default: ``default_trainings``) of the folder ``path`` again and compare with what it
     records. Returns ``[{"id", "committed": {...}, "now": {...}, "seconds"}]``; writes nothing."""
