@@ -62,6 +62,10 @@ def _curves_figure(out, folder, cfg):
     return ["No training-curve figure: this plan evaluates the test set only at new validation minima.", ""]
 
 
+def _machines(timing):
+    return [r["machine"] for r in timing.get("runs", []) if r.get("machine")]
+
+
 def how_it_was_run(timing):
     """For a plan run in several invocations (parts, or resumed): a table of each, and the core-hours."""
     runs = timing.get("runs", [])
@@ -218,7 +222,10 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         "*Iterative pruning: convergence iteration (left) and test accuracy at it (right) against the percent of "
         "weights remaining — the tickets (reset to θ0) against control 1 (same mask, fresh weights) and control 2 "
         "(survivors moved to random positions). Mean over trials, bars from min to max.*", "",
-        f"Machine: {made_on}. "
+        (f"Machines: {len(set(_machines(wall)))} kinds over {len(_machines(wall))} invocations (see 'How it was run'). "
+         if len(set(_machines(wall))) > 1
+         else f"Machine: {made_on}. ")
+        +
         f"Jobs: {jobs or 'not recorded'}. Wall time: {_duration(wall['seconds'])} over {wall['invocations']} invocation(s) "
         f"(estimated up front: {_duration(estimate)}).", "",
     ]
