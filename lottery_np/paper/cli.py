@@ -6,7 +6,7 @@ import sys
 
 from ..errors import ConfigError, LotteryError
 from .experiments import TRAIN_BACKENDS, SettingError
-from ..kernels import BACKENDS
+from ..fast_layers import BACKENDS
 from . import validate
 
 

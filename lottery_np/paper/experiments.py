@@ -45,7 +45,7 @@ import numpy as np
 from ..data import NORMALIZATIONS, load_mnist
 from ..engine import supports as engine_supports, train_fused
 from ..errors import ConfigError, ResultsError
-from ..kernels import BACKENDS
+from ..fast_layers import BACKENDS
 from ..lottery import reinit_control, shuffle_control
 from ..network import INITS, MLP, init_weights
 from ..optim import RULES as OPTIMIZERS
