@@ -711,6 +711,12 @@ def plot_folders(paths, out=None):
     return lines
 
 
+def rounded_curve(curve):
+    """A curve as a compact folder keeps it: losses to 6 significant digits (they are float32 sums, good to
+    about 7; a figure reads 3), accuracies (whole test-set counts) and iterations as they are."""
+    return {k: [v if k != "val_loss" or v is None else float(f"{v:.6g}") for v in vs] for k, vs in curve.items()}
+
+
 def compact(path, masks="all"):
     """Make ``path`` readable without its store: keep the curves its figures draw and the tickets'
     masks in the folder itself, and mark it compact. ``masks="all"`` keeps every ticket's (what section 5
@@ -731,7 +737,7 @@ def compact(path, masks="all"):
         raise ResultsError(f"{path} has no finished trainings to keep")
     levels = (curve_levels(records) or []) if folder.config.record_test_curve else []  # none drawn: none kept
     lent = {u.id for u in plan(folder.config) if folder.key(u) in folder.beside()}  # kept where they are lent from
-    curves = {r["id"]: {k: r["history"][k] for k in ("iterations", "val_loss", "test_acc")}
+    curves = {r["id"]: rounded_curve({k: r["history"][k] for k in ("iterations", "val_loss", "test_acc")})
               for r in records if r["level"] in levels and "history" in r and r["id"] not in lent}
     tickets = [u for u in plan(folder.config) if u.kind == "ticket" and folder.done(u)]
     if masks == "last":
