@@ -318,6 +318,9 @@ class ResultsFolder:
         if tickets.exists():
             with np.load(tickets, allow_pickle=False) as f:
                 out = {k.split("__", 1)[1]: f[k] for k in f.files if k.startswith(unit.id + "__")}
+                if unit.kind == "ticket" and not any(k.startswith("next_mask_") for k in out):
+                    after = Unit(unit.level + 1, "ticket", unit.trial).id + "__mask_"  # a round passes on the
+                    out.update({"next_" + k.split("__", 1)[1]: f[k] for k in f.files if k.startswith(after)})  # next's
         return record, out
 
     def records(self):
@@ -752,6 +755,11 @@ def compact(path, masks="all"):
         for k, v in folder.load(u, arrays=True)[1].items():
             if k.startswith(("mask_", "next_mask_")):
                 arrays[f"{u.id}__{k}"] = v
+    for k in [k for k in arrays if "__next_mask_" in k]:  # the next round's own masks: kept once (load derives it)
+        uid, i = k.split("__next_mask_")
+        after = f"{Unit(int(uid.rsplit('-l', 1)[1]) + 1, 'ticket', int(uid.split('-t')[1].split('-')[0])).id}__mask_{i}"
+        if after in arrays and np.array_equal(arrays[after], arrays[k]):
+            del arrays[k]
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     written = {}
