@@ -53,6 +53,9 @@ def test_the_report_finds_trainings_made_twice_and_measures_how_far_apart_they_a
     timing = {"runs": [{"part": "mnist-oneshot", "machine": "CPU A (x86_64)"},
                        {"part": "mnist-iterative", "machine": "CPU B (x86_64)"}]}
     assert trained_twice(tmp_path, timing) == {} and reproducibility(tmp_path, timing) == []  # one training, one row
+    table = trainings_csv(tmp_path).splitlines()  # the plan's summary.csv: each distinct training once
+    assert table[0].startswith("key,") and len(table) == 1 + 3  # the unpruned network, one-shot 50%, round 1
+    assert "mnist-iterative/ticket-t0-l00 mnist-oneshot/ticket-t0-l00" in table[1]
     summary = tmp_path / "mnist-iterative" / "summary.csv"  # as if trained again on B, a little apart
     rows = list(csv.DictReader(summary.open()))
     rows[0]["min_val_loss"] = str(float(rows[0]["min_val_loss"]) * 1.01)
@@ -65,6 +68,22 @@ def test_the_report_finds_trainings_made_twice_and_measures_how_far_apart_they_a
     assert "| CPU A and CPU B | 1 | 0 of 1 | 20 iterations, 0.00 points, 0.99% |" in text  # 1% of the other, of this
     same_machine = {"runs": [{"part": "mnist-oneshot mnist-iterative", "machine": "CPU A (x86_64)"}]}
     assert list(trained_twice(tmp_path, same_machine)) == [("CPU A (x86_64)", "CPU A (x86_64)")]  # shown whatever the machines
-    table = trainings_csv(tmp_path).splitlines()  # the plan's summary.csv: each distinct training once
-    assert table[0].startswith("key,") and len(table) == 1 + 3  # the unpruned network, one-shot 50%, round 1
-    assert "mnist-iterative/ticket-t0-l00 mnist-oneshot/ticket-t0-l00" in table[1]
+    table = trainings_csv(tmp_path).splitlines()  # trained twice, numbers apart: a row for each, with its folders
+    unpruned = [line for line in table if line.endswith("/ticket-t0-l00")]
+    assert len(table) == 1 + 4 and len({line.split(",")[0] for line in unpruned}) == 1
+    assert [line.split(",")[-1] for line in unpruned] == ["mnist-iterative/ticket-t0-l00", "mnist-oneshot/ticket-t0-l00"]
+
+
+def test_a_diverged_training_reads_as_diverged_and_the_default_picks_only_what_can_be_trained_again(tmp_path):
+    rows = [{"id": "ticket-t0-l05", "seconds": 1.0,
+             "committed": {"convergence_iteration": 40, "test_accuracy": float("nan"), "min_val_loss": float("nan")},
+             "now": {"convergence_iteration": 40, "test_accuracy": None, "min_val_loss": None}}]
+    text = table(rows)  # the summary's NaN and a new training's None are the same: diverged
+    assert "| ticket-t0-l05 | 40 → 40 | diverged → diverged | identical |" in text and "1 of 1 the same" in text
+    out = tmp_path / "it"
+    assert main(["mnist", "iterative", *CLI, "--out", str(out), "--trials", "1", "--controls", "0", "--rounds", "3"]) == 0
+    compact(out, masks="last")  # keeps the last round's masks only: round 2 cannot be trained again
+    (tmp_path / "trainings").rename(tmp_path / "elsewhere")
+    from lottery_np.paper.recheck import default_trainings
+    from lottery_np.paper.runner import open_existing
+    assert [u.id for u in default_trainings(open_existing(out))] == ["ticket-t0-l00", "ticket-t0-l03"]

@@ -184,6 +184,12 @@ def test_report_is_regenerated_from_a_compact_folder_without_its_store(reference
     assert (copy / "REPORT.md").read_text() == (reference / "REPORT.md").read_text()
     assert (copy / "oneshot_vs_iterative.png").exists()
     assert capsys.readouterr().out.strip().endswith(f"report: {copy / 'REPORT.md'}")
+    assert "## Where ours differs from the paper\n\nNot written for this run" in (copy / "REPORT.md").read_text()
+    (copy / "differences.md").write_text("- **Ours differs** by hand.\n")  # written by hand after the run
+    assert main(["report", str(copy)]) == 0
+    text = (copy / "REPORT.md").read_text()
+    assert text.endswith("## Where ours differs from the paper\n\n- **Ours differs** by hand.\n")
+    assert text.split("## Where ours differs")[0] == (reference / "REPORT.md").read_text().split("## Where ours")[0]
 
 
 def test_report_of_a_folder_that_is_not_a_plan_is_a_clear_error(tmp_path, capsys):
@@ -228,3 +234,14 @@ def test_every_name_the_command_line_imports_from_reproduce_is_there():
     for module in (plans, estimate, report, claims):
         for name in wanted & set(vars(module)):
             assert getattr(R, name) is getattr(module, name), name
+
+
+def test_how_it_was_run_counts_core_hours_without_the_time_a_part_was_paused():
+    from lottery_np.paper.report import how_it_was_run
+    run = {"finished": "2026-12-03", "estimated_seconds": 3000, "jobs": 2, "trainings": 95, "machine": "CPU A",
+           "code": "abc1234"}
+    timing = {"runs": [{**run, "part": "sweep-rate", "seconds": 3600},
+                       {**run, "part": "sweep-reset", "seconds": 5400, "paused_seconds": 1800}]}
+    text = "\n".join(how_it_was_run(timing))
+    assert "4.0 core-hours in all, not counting 30.0 min when a part was paused" in text
+    assert "| sweep-reset | 2026-12-03 | 1.5 h (30.0 min paused) |" in text and "| sweep-rate | 2026-12-03 | 60.0 min |" in text

@@ -211,10 +211,46 @@ def test_a_sweep_beside_a_compact_experiment_borrows_its_trainings_instead_of_tr
     with np.load(plan_root / "sweep-rate" / "rate-0.5" / "tickets.npz") as f:
         assert sorted({k.split("__")[0] for k in f.files}) == ["ticket-t0-l02", "ticket-t1-l02"] and sizes
     assert not (plan_root / "sweep-rate" / "rate-0.2" / "tickets.npz").exists()  # its masks and curves are kept
-    assert not (plan_root / "sweep-rate" / "rate-0.2" / "curves.json").exists()  # beside it
+    curves = json.loads((plan_root / "sweep-rate" / "rate-0.2" / "curves.json").read_text())  # beside it, but for
+    assert sorted(curves) == ["ticket-t0-l00", "ticket-t1-l00"]  # the unpruned networks it trained again itself
     (plan_root / "trainings").rename(tmp_path / "gone-too")
     for v, _ in variants:
         assert len(open_existing(v).records()) == 6
+
+
+def test_a_compact_borrower_keeps_what_it_trained_and_reads_what_it_was_lent_from_where_it_was_made(tmp_path):
+    """Compacting a folder keeps the masks of every training it ran itself, even one a compact folder beside
+    it also keeps; the masks of one it was lent are read from the lender, on a clone too; and a training to
+    run that starts from trained weights retrains the lent ones it needs down the whole chain."""
+    base = small(experiment="iterative", controls=0, trials=1)
+    root = tmp_path / "plan"
+    run([(root / "mnist-iterative", base), (root / "sweep-reset" / "iterative-none", base.replace(reset="none"))],
+        progress=False)
+    for folder in ("mnist-iterative", "sweep-reset"):
+        assert main(["compact", str(root / folder)]) == 0
+    (root / "trainings").rename(tmp_path / "gone")  # a new machine: only the committed folders
+    made = {k: v for k, v in open_existing(root / "mnist-iterative").load(Unit(2, "ticket", 0), arrays=True)[1].items()}
+    k0 = root / "sweep-late-reset" / "k-0"  # the same tickets: every training lent
+    k20 = root / "sweep-late-reset" / "k-20"  # the unpruned network trained again: its weights of iteration 20
+    longer = root / "sweep-reset-longer" / "iterative-none"  # one round more without reset: the chain trained again
+    folders = [(k0, base), (k20, base.replace(reset_iteration=20)), (longer, base.replace(reset="none", rounds=3))]
+    todo = {t.key for t in runner.survey(folders, root / "trainings").todo}
+    assert todo == {unit_key(cfg, Unit(level, "ticket", 0)) for _, cfg in folders[1:] for level in range(cfg.rounds + 1)}
+    run(folders, progress=False, store=root / "trainings")
+    for folder in (k0, longer):
+        assert main(["compact", str(folder)]) == 0
+    with np.load(k0 / "tickets.npz") as f:  # rounds 1-2 lent, so kept by mnist-iterative alone; the unpruned
+        assert {k.split("__")[0] for k in f.files} == {"ticket-t0-l00"}  # network is this run's (`longer` needed it)
+    with np.load(longer / "tickets.npz") as f:  # each also kept beside it, but it trained them itself
+        assert {k.split("__")[0] for k in f.files} == {f"ticket-t0-l0{level}" for level in range(4)}
+    (root / "trainings").rename(tmp_path / "gone-too")
+    lent = open_existing(k0).load(Unit(2, "ticket", 0), arrays=True)[1]  # read from where it was made
+    assert sorted(lent) == sorted(made) and all(np.array_equal(lent[k], made[k]) for k in made)
+    oneshot = small(experiment="oneshot", controls=0, fractions=(0.5, 0.2))
+    run([(tmp_path / "os" / "mnist-oneshot", oneshot)], progress=False)
+    assert main(["compact", str(tmp_path / "os" / "mnist-oneshot")]) == 0
+    got = open_existing(tmp_path / "os" / "mnist-oneshot").load(Unit(1, "ticket", 0), arrays=True)[1]
+    assert not any(k.startswith("next_mask_") for k in got)  # a one-shot level passes nothing on to the next
 
 
 def test_the_committed_paper_scale_folders_work_from_a_clone(tmp_path, capsys):
@@ -311,3 +347,14 @@ def test_write_outputs_draws_the_curves_the_folder_holds(tmp_path):
     assert runner.curve_levels(folder.records()) == [0, 1, 2, 3]
     assert "training_curves.png" in write_outputs(folder)
 
+
+
+def test_compacting_a_sweep_takes_the_variants_not_compact_yet(tmp_path):
+    from lottery_np.paper.validate import compact_targets
+    sweep = tmp_path / "sweep-size"
+    for name, done in (("oneshot-100-33", True), ("oneshot-200-66", False)):
+        (sweep / name).mkdir(parents=True)
+        (sweep / name / "config.json").write_text(json.dumps({"compact": done}))
+    assert compact_targets([sweep]) == [str(sweep / "oneshot-200-66")]  # one sitting compacted the first already
+    (sweep / "oneshot-200-66" / "config.json").write_text(json.dumps({"compact": True}))
+    assert len(compact_targets([sweep])) == 2  # all compact: each is refused by name ("compact already")

@@ -138,8 +138,9 @@ def compare(a, b, key):
 def by_standard_error(a, b):
     """Not a rule of the verdicts, but what would decide a difference the range cannot: is ``a`` above or
     below ``b`` by more than two standard errors of the difference of their means, 2·√(sa²/na + sb²/nb)
-    (chance alone exceeds it about one time in twenty)? Rule 1 applies as in ``compare``. The range of n
-    runs widens as n grows, so rule 2 grows stricter with more trials; this margin shrinks as 1/√n."""
+    (with many runs chance alone exceeds it about one time in twenty; with 5 runs a side about one in twelve,
+    with 2 about one in five, so it is a pointer, not a verdict)? Rule 1 applies as in ``compare``. The range
+    of n runs widens as n grows, so rule 2 grows stricter with more trials; this margin shrinks as 1/√n."""
     if a.improving is None or b.improving is None:
         return NO_BUDGET
     if a.improving and b.improving:
@@ -441,8 +442,8 @@ def oneshot_speedup(rows, budget):
     if speed == "yes" and speedup < 0.25:
         speed = "no"
     se_out = [by_standard_error(conv[lv][1], full_c) for lv in mid]
-    se_speed = "undecided" if not_converged else part(se_out, BELOW)
-    se_speed = "no" if se_speed == "yes" and speedup < 0.25 else se_speed
+    se_faster = "undecided" if not_converged else part(se_out, BELOW)
+    se_speed = "no" if se_faster == "yes" and speedup < 0.25 else se_faster
     se_lower = by_standard_error(full_a, acc[worst][1])
     lower = compare(full_a, acc[worst][1], ACC)
     if drop <= 0.0015:
@@ -458,11 +459,15 @@ def oneshot_speedup(rows, budget):
     same_why = _say(same, "accuracy within 0.15 points", "accuracy more than 0.15 points lower, beyond the spread",
                     "accuracy undecided: " + (not_converged or _reason([lower], [rows], budget)))
     why = f"{speed_why[0].upper()}{speed_why[1:]}; {same_why}."
-    decide = what_would_decide([
-        ("speed", speed, se_out, se_speed, {BELOW: "faster", ABOVE: "slower"}),
-        ("accuracy", same, [se_lower], "no" if se_lower == ABOVE else "undecided",
-         {ABOVE: "lower at the worst level", BELOW: "higher at the worst level"})], budget)
-    if speed == "undecided" and se_speed == "no" and speedup < 0.25:
+    if not_converged:
+        decide = (f"What would decide it: longer training, so that the unpruned network converges within the "
+                  f"budget ({not_converged}); until then neither rule can judge how much sooner the tickets converge.")
+    else:
+        decide = what_would_decide([
+            ("speed", speed, se_out, se_speed, {BELOW: "faster", ABOVE: "slower"}),
+            ("accuracy", same, [se_lower], "no" if se_lower == ABOVE and drop > 0.0015 else "undecided",
+             {ABOVE: "lower at the worst level", BELOW: "higher at the worst level"})], budget)
+    if speed == "undecided" and se_faster == "yes" and speedup < 0.25:
         decide += f" (Clearly faster is not enough: the paper says at least 25% faster; ours is {100 * speedup:.0f}%.)"
     return Claim("3", statement, paper, ours, verdict([speed, same]), why, decide)
 

@@ -436,13 +436,19 @@ def sources(config, unit):
     return [s] if (not config.reset_iteration or s.level == 0) else [s, Unit(0, "ticket", unit.trial)]
 
 
-def needs_weights(config, unit):
-    """Whether ``inputs_for(unit)`` reads its sources' weights, not only the masks they pass on: the first
-    pruned level (its masks are cut from trained weights), one-shot levels, no reset, late resetting."""
+def weights_from(config, unit):
+    """The tickets whose weights ``inputs_for(unit)`` reads, not only the masks they pass on — arrays a
+    compact folder does not keep: the source whose trained weights give the masks (the first pruned
+    level, one-shot levels) or the starting weights (no reset), and with late resetting the unpruned
+    ticket that kept the weights of iteration k."""
     s = source(config, unit)
     if s is None:
-        return False
-    return config.reset == "none" or bool(config.reset_iteration) or not (config.experiment == "iterative" and s.level > 0)
+        return []
+    out = [s] if (config.reset == "none" or not (config.experiment == "iterative" and s.level > 0)) else []
+    zero = Unit(0, "ticket", unit.trial)
+    if config.reset != "none" and config.reset_iteration and zero not in out:
+        out.append(zero)
+    return out
 
 
 def seed_for(config, trial, stream, level=0, draw=0):

@@ -100,8 +100,9 @@ def unknown_parts(only, mode="quick", overrides=None):
 
 
 def parts(mode="quick", overrides=None):
-    """The parts a plan can be run in (``--only``): ``xor``, each main experiment, each sweep. A variant of a
-    sweep (``sweep-size/iterative-700-233``) is a part too, for a sweep longer than one sitting."""
+    """The parts a plan can be run in (``--only``): ``xor``, each main experiment, each sweep. ``--only`` also
+    takes one variant of a sweep (``sweep-size/iterative-700-233``, see ``unknown_parts``), for a sweep longer
+    than one sitting; they are not listed here."""
     experiments, sweeps = make_plan(mode, overrides=overrides)
     return ["xor"] + [f for f, _ in experiments] + [f"sweep-{name}" for name in sweeps]
 

@@ -18,12 +18,21 @@ COLUMNS = ("convergence_iteration", "test_accuracy", "min_val_loss")
 
 
 def default_trainings(folder):
-    """The unpruned network, a middle level and the last level of the first ticket that is done."""
+    """The unpruned network, a middle level and the last level of the first ticket that is done, of those
+    the folder can train again (a folder compacted with ``--masks last`` keeps no middle level's masks)."""
     tickets = [u for u in plan(folder.config) if u.kind == "ticket" and u.trial == 0 and folder.done(u)]
     if not tickets:
         return []
     picks = [tickets[0], tickets[len(tickets) // 2], tickets[-1]]
-    return list({u.id: u for u in picks}.values())
+    return [u for u in {u.id: u for u in picks}.values() if retrainable(folder, u)]
+
+
+def retrainable(folder, unit):
+    try:
+        inputs_from_record(folder, unit)
+    except ResultsError:
+        return False
+    return True
 
 
 def chosen(folder, ids):
@@ -48,11 +57,12 @@ def chosen(folder, ids):
 def inputs_from_record(folder, unit):
     """What ``unit`` starts from, rebuilt from the folder: the masks its level's ticket trained with."""
     cfg = folder.config
-    if cfg.reset == "none" or cfg.reset_iteration:
-        raise ResultsError(f"{folder.path} starts its pruned networks from trained weights (reset none, or late "
-                           f"resetting), which a compact folder does not keep; recheck a folder reset to θ0")
     if unit.level == 0:
         return {}
+    if cfg.reset == "none" or cfg.reset_iteration:
+        raise ResultsError(f"{folder.path} starts its pruned networks from trained weights (reset none, or late "
+                           f"resetting), which a compact folder does not keep; recheck its unpruned networks "
+                           f"(level 0) or a folder reset to θ0")
     ticket = Unit(unit.level, "ticket", unit.trial)
     masks = _unpack("mask_", folder.load(ticket, arrays=True)[1])
     if not masks:
@@ -102,15 +112,28 @@ def table(rows):
              "| min val loss, relative difference |", "|---|---|---|---|"]
     same = 0
     for r in rows:
-        c, n = r["committed"], r["now"]
-        rel = abs(n["min_val_loss"] - c["min_val_loss"]) / abs(c["min_val_loss"]) if c["min_val_loss"] else float("nan")
-        identical = all(c[k] == n[k] for k in COLUMNS)
+        c, n = ({k: _number(v) for k, v in d.items()} for d in (r["committed"], r["now"]))
+        identical = all(c[k] == n[k] for k in COLUMNS)  # a training that diverged: None on both sides
         same += identical
+        if identical:
+            rel = "identical"
+        elif c["min_val_loss"] is None or n["min_val_loss"] is None:
+            rel = "diverged on one side"
+        else:
+            rel = f"{abs(n['min_val_loss'] - c['min_val_loss']) / abs(c['min_val_loss']):.1e}"
         lines.append(f"| {r['id']} | {c['convergence_iteration']} → {n['convergence_iteration']} | "
-                     f"{100 * c['test_accuracy']:.2f} → {100 * n['test_accuracy']:.2f} | "
-                     f"{'identical' if identical else f'{rel:.1e}'} |")
+                     f"{_percent(c['test_accuracy'])} → {_percent(n['test_accuracy'])} | {rel} |")
     lines.append("")
     lines.append(f"{same} of {len(rows)} the same as committed, bit for bit"
                  + ("" if same == len(rows) else "; the others differ as float32 rounding on another CPU model can "
                                                  "make them (the report states the tolerance measured)"))
     return "\n".join(lines)
+
+
+def _number(v):
+    """A number of a record, None for a training that diverged (None or NaN, as a summary reads it)."""
+    return None if v is None or (isinstance(v, float) and v != v) else v
+
+
+def _percent(v):
+    return "diverged" if v is None else f"{100 * v:.2f}"

@@ -73,15 +73,25 @@ def how_it_was_run(timing):
         return []
     lines = ["How it was run:", "", "| part | finished | wall time | estimated | jobs | trainings | machine | code |",
              "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['part']} | {r['finished']} | {_duration(r['seconds'])} | {_duration(r.get('estimated_seconds'))} "
-              f"| {r['jobs']} | {r['trainings']} | {r['machine']} | {r.get('code', 'not recorded')} |" for r in runs]
-    core_hours = sum(r["seconds"] * (r["jobs"] or 1) for r in runs) / 3600
-    return lines + ["", f"{core_hours:.1f} core-hours in all.", ""]
+    lines += [f"| {r['part']} | {r['finished']} | {_duration(r['seconds'])}{_paused(r)} "
+              f"| {_duration(r.get('estimated_seconds'))} | {r['jobs']} | {r['trainings']} | {r['machine']} "
+              f"| {r.get('code', 'not recorded')} |" for r in runs]
+    core_hours = sum((r["seconds"] - r.get("paused_seconds", 0)) * (r["jobs"] or 1) for r in runs) / 3600
+    paused = sum(r.get("paused_seconds", 0) for r in runs)
+    return lines + ["", f"{core_hours:.1f} core-hours in all" + (
+        f", not counting {_duration(paused)} when a part was paused (SIGSTOP) to measure or test something else "
+        "on its machine (`paused_seconds` in timing.json, written by hand, as the run cannot see it)" if paused else "")
+        + ".", ""]
+
+
+def _paused(run):
+    return f" ({_duration(run['paused_seconds'])} paused)" if run.get("paused_seconds") else ""
 
 
 def plan_rows(out):
     """Every finished training of every experiment folder of the plan folder ``out`` (``mnist-*``, each sweep's
-    variants), in plan order: ``[(folder, unit, key, summary row)]``."""
+    variants), folder by folder in the order of their names (``mnist-iterative`` first), each folder's in plan
+    order: ``[(folder, unit, key, summary row)]``."""
     from .experiments import plan, unit_key
     from .runner import open_existing
     found = []
@@ -99,33 +109,41 @@ TRAINING_COLUMNS = ("key", "percent_remaining", "convergence_iteration", "test_a
                     "used_by")
 
 
+def _numbers(row):
+    """What a training gave, comparable: convergence iteration, test accuracy, min. validation loss (None
+    where it diverged, so that two records of one diverged training are equal)."""
+    return tuple(None if isinstance(row[k], float) and row[k] != row[k] else row[k]
+                 for k in ("convergence_iteration", "test_accuracy", "min_val_loss"))
+
+
 def trainings_csv(out):
-    """``summary.csv`` of a plan folder: each distinct training once, by its key, with its numbers (as the
-    first folder that holds it records them) and every ``folder/unit`` of the plan that is it."""
+    """``summary.csv`` of a plan folder: each distinct training once, by its key, with its numbers and every
+    ``folder/unit`` of the plan that is it. A training trained twice with numbers that differ (on two CPU
+    models, see ``trained_twice``) has a row for each, each naming the folders that hold those numbers."""
     import csv
     import io
-    by_key = {}
+    by_run = {}
     for folder, u, key, row in plan_rows(out):
-        by_key.setdefault(key, [row, []])[1].append(f"{folder}/{u.id}")
+        by_run.setdefault((key, _numbers(row)), [row, []])[1].append(f"{folder}/{u.id}")
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(TRAINING_COLUMNS)
-    for key, (row, used) in by_key.items():
-        w.writerow([key, *(repr(row[k]) if isinstance(row[k], float) else row[k] for k in TRAINING_COLUMNS[1:-1]),
-                    " ".join(used)])
+    for (key, _), (row, used) in by_run.items():
+        w.writerow([key, *("" if isinstance(row[k], float) and row[k] != row[k] else repr(row[k])
+                           if isinstance(row[k], float) else row[k] for k in TRAINING_COLUMNS[1:-1]), " ".join(used)])
     return buf.getvalue()
 
 
 def trained_twice(out, timing):
     """Trainings of the plan folder ``out`` that were trained twice with numbers that differ — one key, two
     rows — grouped by the machines that made them, as ``{(machine, machine): [(numbers, numbers)]}``. A row
-    is credited to the first folder (in plan order) that holds it, and a folder to the machine of the part
+    is credited to the first folder (``plan_rows``' order) that holds it, and a folder to the machine of the part
     (``timing.json``) that ran it; a row a compact part lent to a later one is the same row, so it is one.
     Runs that gave the same numbers cannot be told from a lent copy, and are not counted."""
     runs = [(part, r["machine"]) for r in timing.get("runs", []) for part in r["part"].split()]
     seen, pairs = {}, {}
     for folder, _, key, row in plan_rows(out):
-        numbers = tuple(row[k] for k in ("convergence_iteration", "test_accuracy", "min_val_loss"))
+        numbers = _numbers(row)
         earlier = seen.setdefault(key, {})
         if numbers in earlier:
             continue
@@ -149,9 +167,10 @@ def reproducibility(out, timing):
              "test accuracy, min. val. loss (relative) |", "|---|---|---|---|"]
     for (m1, m2), ps in sorted(pairs.items()):
         same = sum(a[0] == b[0] for a, b in ps)
-        d_conv = max(abs(a[0] - b[0]) for a, b in ps)
-        d_acc = max(abs(a[1] - b[1]) for a, b in ps)
-        d_loss = max(abs(a[2] - b[2]) / abs(a[2]) for a, b in ps)
+        both = [(a, b) for a, b in ps if None not in a + b]  # a training that diverged on one side has no difference
+        d_conv = max((abs(a[0] - b[0]) for a, b in both), default=0)
+        d_acc = max((abs(a[1] - b[1]) for a, b in both), default=0)
+        d_loss = max((abs(a[2] - b[2]) / abs(a[2]) for a, b in both), default=0)
         cpu = [m.split(" (")[0] for m in (m1, m2)]  # the CPU model; the rest of the line is in "How it was run"
         where = cpu[0] if m1 == m2 else f"{cpu[0]} and {cpu[1]}"
         lines.append(f"| {where} | {len(ps)} | {same} of {len(ps)} | "
@@ -267,7 +286,26 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
             c, a = C.ticket_means(rows)
             lines.append(f"| {v.split('-')[1]} | {c:.0f} | {100 * a:.2f} |")
         lines.append("")
+    lines += differences_section(out)
     return "\n".join(lines) + "\n", {**xor_claims, **mnist, **examine_claims}
+
+
+DIFFERENCES_FILE = "differences.md"
+
+
+def differences_section(out):
+    """"Where ours differs from the paper": written by hand after a run, from its tables, into
+    ``out/differences.md``, which the report takes in as it is. It is kept beside the run's results
+    so that ``lottery-np report`` writes the same REPORT.md again; a rule cannot say why a number
+    differs from the paper's, so no code writes it."""
+    path = Path(out) / DIFFERENCES_FILE
+    lines = ["## Where ours differs from the paper", ""]
+    if not path.is_file():
+        return lines + [f"Not written for this run: it is written by hand, into `{DIFFERENCES_FILE}` beside "
+                        f"REPORT.md, which `lottery-np report` then takes in here. The committed paper-scale report "
+                        f"({_paper_scale_link(out)}) says where that run differs from the paper, by how much, and "
+                        f"the most likely reason."]
+    return lines + [path.read_text().strip()]  # the report's last section: it ends the file
 
 
 def xor_section(result):

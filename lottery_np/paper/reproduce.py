@@ -65,7 +65,8 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
     whole = all_folders(experiments, sweeps)
     unknown = unknown_parts(only, mode, overrides)
     if unknown:
-        raise ConfigError(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(parts(mode, overrides))}")
+        raise ConfigError(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(parts(mode, overrides))}, "
+                          f"or one variant of a sweep (e.g. {next((f for f, _ in whole if '/' in f), 'sweep-NAME/VARIANT')})")
     folders = [(f, cfg) for f, cfg in whole if in_part(f, only)]
     store = out / STORE_NAME  # one store for every experiment of the plan: each distinct training runs once
     planned = survey([(out / f, cfg) for f, cfg in folders], store)  # checks every folder, writes nothing

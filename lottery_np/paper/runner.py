@@ -43,8 +43,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ResultsError
-from .experiments import (FORMAT, ExperimentConfig, Unit, inputs_for, mnist_for, needs_weights, plan, records_curve,
+from ..errors import LotteryError, ResultsError
+from .experiments import (FORMAT, ExperimentConfig, Unit, inputs_for, mnist_for, plan, weights_from, records_curve,
                           run_unit, sources, unit_key)
 
 SUMMARY_COLUMNS = ("experiment", "kind", "trial", "draw", "level", "percent_remaining",
@@ -223,7 +223,8 @@ class ResultsFolder:
         self.path, self.config = Path(path), config
         self.store = Store(store) if isinstance(store, (str, os.PathLike)) else store
         self.compact = False
-        self._kept = self._beside = None
+        self.root = self.store.path.parent if self.store is not None else self.path.parent  # where its store is, or was
+        self._kept = self._beside = self._offers = None
 
     def open(self, create=True):
         """Create the folder, or check that an existing one can hold this config (growing it if asked
@@ -232,7 +233,7 @@ class ResultsFolder:
         if self.path.exists() and not self.path.is_dir():
             raise ResultsError(f"{self.path} is a file, not a folder. Choose another --out folder.")
         if cfg_file.exists():
-            stored, store, self.compact = _read_config(self.path)
+            stored, store, self.compact, self.root = _read_config(self.path)
             self.config = grown(stored, self.config, self.path)
             self.store = store if store is not None else self.store or find_store(self.path)
         elif self.path.exists() and any(self.path.iterdir()):
@@ -260,28 +261,37 @@ class ResultsFolder:
     def kept(self):
         """What a compact folder keeps itself: ``({unit id: summary row}, curves, tickets file)``."""
         if self._kept is None:
-            rows, curves = {}, {}
+            rows, curves, self._masked = {}, {}, set()
             if self.compact and (self.path / "summary.csv").exists():
                 for r in read_summary(self.path):
                     rows[_unit_of(r).id] = r
             if self.compact and (self.path / CURVES_FILE).exists():
                 curves = json.loads((self.path / CURVES_FILE).read_text())
+            if self.compact and (self.path / TICKETS_FILE).exists():
+                with np.load(self.path / TICKETS_FILE, allow_pickle=False) as f:
+                    self._masked = {k.split("__", 1)[0] for k in f.files if "__mask_" in k}
             self._kept = rows, curves, self.path / TICKETS_FILE
         return self._kept
+
+    def holds_masks(self, unit):
+        """Whether this compact folder keeps ``unit``'s masks in its own tickets file."""
+        self.kept()
+        return unit.id in self._masked
 
     def beside(self):
         """The trainings that compact folders beside this one keep themselves, by key: ``{key: (folder, unit)}``.
         Another experiment of the same root (a plan's folder) that ran the same training and was committed
         compact, without its store, lends it instead of it being trained again."""
         if self._beside is None:
-            offers = kept_beside(self.store.path.parent if self.store is not None else self.path.parent, self.path)
+            offers = kept_beside(self.root, self.path)
             keys = {self.key(u) for u in plan(self.config)}
-            lends = {}  # a training two folders keep (an unpruned network) comes from the one that lends the most
-            for key in keys & set(offers):  # here, so that a variant's rows come from one run where they can
-                for other, _ in offers[key]:
+            self._offers = {key: offer for key, offer in offers.items() if key in keys}
+            lends = {}  # a training two folders keep (an unpruned network) comes from one that keeps its masks,
+            for offer in self._offers.values():  # then from the one that lends the most here, so that a
+                for other, _ in offer:  # variant's rows come from one run where they can
                     lends[other.path] = lends.get(other.path, 0) + 1
-            self._beside = {key: max(offer, key=lambda o: lends.get(o[0].path, 0))
-                            for key, offer in offers.items() if key in keys}
+            self._beside = {key: max(offer, key=lambda o: (o[0].holds_masks(o[1]), lends[o[0].path]))
+                            for key, offer in self._offers.items()}
         return self._beside
 
     def lent(self, unit):
@@ -318,9 +328,15 @@ class ResultsFolder:
         if tickets.exists():
             with np.load(tickets, allow_pickle=False) as f:
                 out = {k.split("__", 1)[1]: f[k] for k in f.files if k.startswith(unit.id + "__")}
-                if unit.kind == "ticket" and not any(k.startswith("next_mask_") for k in out):
+                iterative_ticket = unit.kind == "ticket" and self.config.experiment == "iterative"
+                if iterative_ticket and not any(k.startswith("next_mask_") for k in out):
                     after = Unit(unit.level + 1, "ticket", unit.trial).id + "__mask_"  # a round passes on the
                     out.update({"next_" + k.split("__", 1)[1]: f[k] for k in f.files if k.startswith(after)})  # next's
+        if not any(k.startswith("mask_") for k in out):  # one it was lent: the masks are where they were made
+            self.beside()
+            lender = next(((o, v) for o, v in self._offers.get(self.key(unit), []) if o.holds_masks(v)), None)
+            if lender is not None:
+                out = {**lender[0].load(lender[1], arrays=True)[1], **out}
         return record, out
 
     def records(self):
@@ -341,10 +357,10 @@ def kept_beside(root, but):
             continue
         try:
             other = open_existing(cfg.parent)
-        except ResultsError:  # not a folder this lottery_np reads: it lends nothing
-            continue
+            rows = other.kept()[0] if other.compact else {}
+        except (LotteryError, OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # not a folder this lottery_np reads (another version's, or damaged): it lends nothing
         if other.compact:
-            rows = other.kept()[0]
             for u in plan(other.config):
                 if u.id in rows:
                     found.setdefault(other.key(u), []).append((other, u))
@@ -356,7 +372,8 @@ def _unit_of(row):
 
 
 def _read_config(path):
-    """``(config, store or None, compact)`` of an experiment folder, as its config.json says."""
+    """``(config, store or None, compact, root)`` of an experiment folder, as its config.json says; the
+    root is the folder its store is in (or was, for a compact folder away from it)."""
     cfg_file = Path(path) / "config.json"
     try:
         stored = json.loads(cfg_file.read_text())
@@ -371,9 +388,10 @@ def _read_config(path):
     where = stored.pop(STORE_NAME, None)
     compact = bool(stored.pop("compact", False))
     store = Store(os.path.normpath(Path(path) / where)) if where else None
+    root = store.path.parent if store is not None else Path(path).parent
     if store is not None and compact and not store.exists():
         store = None  # a compact folder away from its store (a clone): it reads what it keeps itself
-    return ExperimentConfig.from_dict(stored), store, compact
+    return ExperimentConfig.from_dict(stored), store, compact, root
 
 
 def open_existing(path):
@@ -381,9 +399,9 @@ def open_existing(path):
     path = Path(path)
     if not (path / "config.json").is_file():
         raise ResultsError(f"{path} is not a readable results folder (no config.json); run an experiment into it first.")
-    config, store, compact = _read_config(path)
+    config, store, compact, root = _read_config(path)
     folder = ResultsFolder(path, config, store)
-    folder.compact = compact
+    folder.compact, folder.root = compact, root
     return folder
 
 
@@ -465,10 +483,14 @@ class Survey:
         self.all = trainings(folders)
         todo = {id(t) for t in self.all if not all(f.done(u) for f, u in t.wanted_by)}
         by_key = {(str(t.store.path), t.key): t for t in self.all}
-        for t in [t for t in self.all if id(t) in todo]:  # a lent training whose weights a new one needs is retrained
-            f, u = t.wanted_by[0]
-            if needs_weights(f.config, u):
-                todo |= {id(by_key[str(f.store.path), f.key(s)]) for s in sources(f.config, u) if f.lent(s)}
+        stack = [t for t in self.all if id(t) in todo]  # a lent training whose weights one to run needs is retrained,
+        while stack:  # and so on down the chain (no reset: each round starts from the last one's weights)
+            f, u = stack.pop().wanted_by[0]
+            for s in weights_from(f.config, u):
+                t = by_key[str(f.store.path), f.key(s)]
+                if f.lent(s) and id(t) not in todo:
+                    todo.add(id(t))
+                    stack.append(t)
         self.todo = [t for t in self.all if id(t) in todo]
         self.done = len(self.all) - len(self.todo)
         self.stores = sorted({str(f.store.path) for f in folders if f.store is not None})
@@ -604,7 +626,8 @@ def run(experiments, jobs=1, executor=None, data_dir=None, progress=True, on_fin
 
     def ready(t):
         f, u = t.wanted_by[0]
-        return all(f.done(s) and not (needs_weights(f.config, u) and f.lent(s)) for s in sources(f.config, u))
+        return (all(f.done(s) for s in sources(f.config, u))
+                and not any(f.lent(s) for s in weights_from(f.config, u)))
 
     def submit(pool, t):
         f, u = t.wanted_by[0]
@@ -739,7 +762,7 @@ def compact(path, masks="all"):
     if not records:
         raise ResultsError(f"{path} has no finished trainings to keep")
     levels = (curve_levels(records) or []) if folder.config.record_test_curve else []  # none drawn: none kept
-    lent = {u.id for u in plan(folder.config) if folder.key(u) in folder.beside()}  # kept where they are lent from
+    lent = {u.id for u in plan(folder.config) if legacy is None and folder.lent(u)}  # kept where they were made
     curves = {r["id"]: rounded_curve({k: r["history"][k] for k in ("iterations", "val_loss", "test_acc")})
               for r in records if r["level"] in levels and "history" in r and r["id"] not in lent}
     tickets = [u for u in plan(folder.config) if u.kind == "ticket" and folder.done(u)]
@@ -750,16 +773,17 @@ def compact(path, masks="all"):
         tickets = list(last.values())
     arrays = {}
     for u in tickets:
-        if folder.key(u) in folder.beside():
-            continue  # kept by the compact folder that lends it
+        if u.id in lent:
+            continue  # kept by the compact folder that lends it, if anywhere
         for k, v in folder.load(u, arrays=True)[1].items():
             if k.startswith(("mask_", "next_mask_")):
                 arrays[f"{u.id}__{k}"] = v
-    for k in [k for k in arrays if "__next_mask_" in k]:  # the next round's own masks: kept once (load derives it)
-        uid, i = k.split("__next_mask_")
-        after = f"{Unit(int(uid.rsplit('-l', 1)[1]) + 1, 'ticket', int(uid.split('-t')[1].split('-')[0])).id}__mask_{i}"
-        if after in arrays and np.array_equal(arrays[after], arrays[k]):
-            del arrays[k]
+    for u in tickets:  # a round's next masks are the next round's own masks: kept once (load derives them)
+        after = Unit(u.level + 1, "ticket", u.trial).id
+        for k in [k for k in arrays if k.startswith(f"{u.id}__next_mask_")]:
+            same = f"{after}__mask_{k.rsplit('_', 1)[1]}"
+            if same in arrays and np.array_equal(arrays[same], arrays[k]):
+                del arrays[k]
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     written = {}

@@ -270,11 +270,22 @@ def check_export(args):
 
 def compact_targets(folders):
     """The experiment folders ``lottery-np compact FOLDER...`` works on: a sweep's folder (no config.json of
-    its own, variants with one) stands for its variants."""
+    its own, variants with one) stands for its variants, those not compact yet (a sweep run over several
+    sittings is compacted variant by variant)."""
+    import json
     out = []
     for folder in folders:
         variants = sorted(str(p.parent) for p in Path(folder).glob("*/config.json"))
-        out += variants if variants and not (Path(folder) / "config.json").exists() else [folder]
+        if not variants or (Path(folder) / "config.json").exists():
+            out.append(folder)
+            continue
+
+        def compact_already(v):
+            try:
+                return bool(json.loads((Path(v) / "config.json").read_text()).get("compact"))
+            except (OSError, ValueError, AttributeError):
+                return False  # unreadable: the check that opens it says so
+        out += [v for v in variants if not compact_already(v)] or variants  # all compact: that error is the one
     return out
 
 
