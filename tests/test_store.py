@@ -349,12 +349,14 @@ def test_write_outputs_draws_the_curves_the_folder_holds(tmp_path):
 
 
 
-def test_compacting_a_sweep_takes_the_variants_not_compact_yet(tmp_path):
+def test_compacting_a_sweep_takes_its_finished_variants_not_compact_yet(tmp_path):
     from lottery_np.paper.validate import compact_targets
-    sweep = tmp_path / "sweep-size"
-    for name, done in (("oneshot-100-33", True), ("oneshot-200-66", False)):
-        (sweep / name).mkdir(parents=True)
-        (sweep / name / "config.json").write_text(json.dumps({"compact": done}))
-    assert compact_targets([sweep]) == [str(sweep / "oneshot-200-66")]  # one sitting compacted the first already
-    (sweep / "oneshot-200-66" / "config.json").write_text(json.dumps({"compact": True}))
-    assert len(compact_targets([sweep])) == 2  # all compact: each is refused by name ("compact already")
+    sweep = tmp_path / "plan" / "sweep-rate"
+    cfg = small(experiment="iterative", controls=0, rounds=1)
+    run([(sweep / "rate-0.2", cfg), (sweep / "rate-0.5", cfg.replace(rate=0.5))], progress=False)
+    run([(sweep / "rate-0.7", cfg.replace(rate=0.7))], progress=False)
+    runner.ResultsFolder(sweep / "rate-0.7", cfg.replace(rate=0.7, rounds=2)).open()  # grown, as a run still training
+    assert main(["compact", str(sweep / "rate-0.2")]) == 0  # one sitting compacted the first already
+    assert compact_targets([sweep]) == [str(sweep / "rate-0.5")]
+    assert main(["compact", str(sweep)]) == 0 and open_existing(sweep / "rate-0.5").compact
+    assert not open_existing(sweep / "rate-0.7").compact  # left to finish

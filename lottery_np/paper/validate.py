@@ -23,7 +23,7 @@ import os
 import re
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, LotteryError
 from .experiments import SETTINGS, SettingError, Wording, at_least, field_problem, option_of, positive
 
 MNIST_INPUTS, MNIST_CLASSES, MNIST_TRAINING_IMAGES = 784, 10, 60000
@@ -270,9 +270,11 @@ def check_export(args):
 
 def compact_targets(folders):
     """The experiment folders ``lottery-np compact FOLDER...`` works on: a sweep's folder (no config.json of
-    its own, variants with one) stands for its variants, those not compact yet (a sweep run over several
-    sittings is compacted variant by variant)."""
-    import json
+    its own, variants with one) stands for its finished variants that are not compact yet (a sweep run over
+    several sittings is compacted variant by variant as each finishes, and a variant still training is left
+    alone; name an unfinished variant's own folder to compact it)."""
+    from .experiments import plan
+    from .runner import open_existing
     out = []
     for folder in folders:
         variants = sorted(str(p.parent) for p in Path(folder).glob("*/config.json"))
@@ -280,12 +282,13 @@ def compact_targets(folders):
             out.append(folder)
             continue
 
-        def compact_already(v):
+        def to_compact(v):
             try:
-                return bool(json.loads((Path(v) / "config.json").read_text()).get("compact"))
-            except (OSError, ValueError, AttributeError):
-                return False  # unreadable: the check that opens it says so
-        out += [v for v in variants if not compact_already(v)] or variants  # all compact: that error is the one
+                f = open_existing(v)
+                return not f.compact and all(f.done(u) for u in plan(f.config))
+            except (LotteryError, OSError, ValueError, KeyError, TypeError, AttributeError):
+                return True  # unreadable: the check that opens it says so
+        out += [v for v in variants if to_compact(v)] or variants  # none: each one's error says why
     return out
 
 
