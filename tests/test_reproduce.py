@@ -245,3 +245,12 @@ def test_how_it_was_run_counts_core_hours_without_the_time_a_part_was_paused():
     text = "\n".join(how_it_was_run(timing))
     assert "4.0 core-hours in all, not counting 30.0 min when a part was paused" in text
     assert "| sweep-reset | 2026-12-03 | 1.5 h (30.0 min paused) |" in text and "| sweep-rate | 2026-12-03 | 60.0 min |" in text
+
+
+def test_the_machine_line_says_what_the_sums_were_compiled_for():
+    from lottery_np.paper.report import cpu_of
+    from lottery_np.paper.reproduce import kernel_targets, machine
+    line = machine()
+    assert all(t in cpu_of(line) for t in kernel_targets()) and ", cores" not in cpu_of(line)
+    assert cpu_of("AMD EPYC (x86_64, znver3, OpenBLAS Haswell), 2 cores, Linux") == "AMD EPYC (x86_64, znver3, OpenBLAS Haswell)"
+    assert cpu_of("Intel(R) Xeon(R) Processor (x86_64), 2 cores, Linux") == "Intel(R) Xeon(R) Processor (x86_64)"

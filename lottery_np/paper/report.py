@@ -155,6 +155,12 @@ def trained_twice(out, timing):
     return pairs
 
 
+def cpu_of(machine):
+    """The CPU part of a ``reproduce.machine()`` line: its name and, in brackets, the architecture and
+    what the sums were compiled for (``AMD EPYC (x86_64, znver3, OpenBLAS Haswell)``)."""
+    return machine.split("), ", 1)[0] + ")" if "), " in machine else machine.split(" (")[0]
+
+
 def reproducibility(out, timing):
     """The section that says how reproducible the run is, measured on trainings it ran twice."""
     pairs = trained_twice(out, timing)
@@ -171,7 +177,7 @@ def reproducibility(out, timing):
         d_conv = max((abs(a[0] - b[0]) for a, b in both), default=0)
         d_acc = max((abs(a[1] - b[1]) for a, b in both), default=0)
         d_loss = max((abs(a[2] - b[2]) / abs(a[2]) for a, b in both), default=0)
-        cpu = [m.split(" (")[0] for m in (m1, m2)]  # the CPU model; the rest of the line is in "How it was run"
+        cpu = [cpu_of(m) for m in (m1, m2)]  # the CPU; the rest of the line is in "How it was run"
         where = cpu[0] if m1 == m2 else f"{cpu[0]} and {cpu[1]}"
         lines.append(f"| {where} | {len(ps)} | {same} of {len(ps)} | "
                      f"{d_conv:,} iterations, {100 * d_acc:.2f} points, {100 * d_loss:.2f}% |")

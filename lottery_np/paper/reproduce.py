@@ -118,10 +118,30 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def kernel_targets():
+    """What the float32 sums are compiled for, which the CPU's name alone does not tell (two "AMD EPYC"
+    machines here gave different last bits): the CPU Numba's LLVM compiles the engine for, and the kernel
+    set OpenBLAS picked for NumPy's products. ``[]`` where neither can be asked."""
+    out = []
+    try:
+        import llvmlite.binding as ll
+        out.append(ll.get_host_cpu_name())
+    except Exception:  # noqa: BLE001 - only a label: a machine without it is still described
+        pass
+    try:
+        from threadpoolctl import threadpool_info
+        arch = {i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"} - {None}
+        out += [f"OpenBLAS {a}" for a in sorted(arch)]
+    except Exception:  # noqa: BLE001
+        pass
+    return out
+
+
 def machine():
     """This machine and the versions that make the numbers, in one line of the report."""
     import numba
-    return (f"{cpu_model()} ({platform.machine()}), {os.cpu_count()} cores, {platform.system()}; Python "
+    targets = "".join(f", {t}" for t in kernel_targets())
+    return (f"{cpu_model()} ({platform.machine()}{targets}), {os.cpu_count()} cores, {platform.system()}; Python "
             f"{platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}")
 
 
