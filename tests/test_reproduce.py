@@ -1,5 +1,6 @@
 """The whole plan (``lottery-np reproduce``) on a tiny budget: end to end, resumed, and on a Dask cluster."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -254,3 +255,17 @@ def test_the_machine_line_says_what_the_sums_were_compiled_for():
     assert all(t in cpu_of(line) for t in kernel_targets()) and ", cores" not in cpu_of(line)
     assert cpu_of("AMD EPYC (x86_64, znver3, OpenBLAS Haswell), 2 cores, Linux") == "AMD EPYC (x86_64, znver3, OpenBLAS Haswell)"
     assert cpu_of("Intel(R) Xeon(R) Processor (x86_64), 2 cores, Linux") == "Intel(R) Xeon(R) Processor (x86_64)"
+
+
+@pytest.mark.parametrize("name", ["quick"])  # docs/full-run joins when its report is written (its README says how)
+def test_a_committed_report_is_written_again_the_same_from_its_committed_folder(tmp_path, name, capsys):
+    """`lottery-np report` on a copy of a committed plan folder, as on a fresh clone, trains nothing and
+    writes the committed REPORT.md again (its link to the paper-scale report is the one a folder outside
+    the checkout gets)."""
+    import shutil
+    root = Path(__file__).resolve().parent.parent / "docs" / name
+    clone = tmp_path / name
+    shutil.copytree(root, clone)
+    assert main(["report", str(clone)]) == 0
+    relative = re.compile(r"\[(`docs/paper-scale/REPORT\.md`)\]\([^)]*\)")
+    assert (clone / "REPORT.md").read_text() == relative.sub(r"\1", (root / "REPORT.md").read_text())
