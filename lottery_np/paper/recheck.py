@@ -12,7 +12,7 @@ it judges nothing.
 import time
 
 from ..errors import ResultsError
-from .experiments import Unit, _unpack, inputs_for, plan
+from .experiments import Unit, _nan_to_none, _unpack, inputs_for, plan
 
 COLUMNS = ("convergence_iteration", "test_accuracy", "min_val_loss")
 
@@ -112,7 +112,7 @@ def table(rows):
              "| min val loss, relative difference |", "|---|---|---|---|"]
     same = 0
     for r in rows:
-        c, n = ({k: _number(v) for k, v in d.items()} for d in (r["committed"], r["now"]))
+        c, n = (dict(zip(COLUMNS, _nan_to_none([d[k] for k in COLUMNS]))) for d in (r["committed"], r["now"]))
         identical = all(c[k] == n[k] for k in COLUMNS)  # a training that diverged: None on both sides
         same += identical
         if identical:
@@ -128,11 +128,6 @@ def table(rows):
                  + ("" if same == len(rows) else "; the others differ as float32 rounding on another CPU model can "
                                                  "make them (the report states the tolerance measured)"))
     return "\n".join(lines)
-
-
-def _number(v):
-    """A number of a record, None for a training that diverged (None or NaN, as a summary reads it)."""
-    return None if v is None or (isinstance(v, float) and v != v) else v
 
 
 def _percent(v):

@@ -112,8 +112,8 @@ TRAINING_COLUMNS = ("key", "percent_remaining", "convergence_iteration", "test_a
 def _numbers(row):
     """What a training gave, comparable: convergence iteration, test accuracy, min. validation loss (None
     where it diverged, so that two records of one diverged training are equal)."""
-    return tuple(None if isinstance(row[k], float) and row[k] != row[k] else row[k]
-                 for k in ("convergence_iteration", "test_accuracy", "min_val_loss"))
+    from .experiments import _nan_to_none
+    return tuple(_nan_to_none([row[k] for k in ("convergence_iteration", "test_accuracy", "min_val_loss")]))
 
 
 def trainings_csv(out):
@@ -122,6 +122,7 @@ def trainings_csv(out):
     models, see ``trained_twice``) has a row for each, each naming the folders that hold those numbers."""
     import csv
     import io
+    from .experiments import _nan_to_none
     by_run = {}
     for folder, u, key, row in plan_rows(out):
         by_run.setdefault((key, _numbers(row)), [row, []])[1].append(f"{folder}/{u.id}")
@@ -129,8 +130,8 @@ def trainings_csv(out):
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(TRAINING_COLUMNS)
     for (key, _), (row, used) in by_run.items():
-        w.writerow([key, *("" if isinstance(row[k], float) and row[k] != row[k] else repr(row[k])
-                           if isinstance(row[k], float) else row[k] for k in TRAINING_COLUMNS[1:-1]), " ".join(used)])
+        values = _nan_to_none([row[k] for k in TRAINING_COLUMNS[1:-1]])  # csv writes None as ""
+        w.writerow([key, *(repr(v) if isinstance(v, float) else v for v in values), " ".join(used)])
     return buf.getvalue()
 
 
