@@ -248,6 +248,26 @@ def test_how_it_was_run_counts_core_hours_without_the_time_a_part_was_paused():
     assert "| sweep-reset | 2026-12-03 | 1.5 h (30.0 min paused) |" in text and "| sweep-rate | 2026-12-03 | 60.0 min |" in text
 
 
+def test_a_plan_run_by_several_commits_names_them_and_points_to_its_log(tmp_path):
+    from lottery_np.paper.report import code_versions
+    run = {"finished": "2026-12-03", "seconds": 60, "jobs": 2, "trainings": 1, "machine": "CPU A"}
+    one = {"runs": [{**run, "part": "xor", "code": "abc1234"}, {**run, "part": "sweep-rate", "code": "abc1234"}]}
+    assert code_versions(tmp_path, one) == []  # one commit: the table's code column says it
+    two = {"runs": [*one["runs"], {**run, "part": "sweep-size", "code": "def5678"}]}
+    assert code_versions(tmp_path, two)[0].startswith("Its parts were run by 2 commits of the code (abc1234, def5678, in order).")
+    (tmp_path / "README.md").write_text("the run's log")
+    assert "[README.md](README.md) beside this report" in code_versions(tmp_path, two)[0]
+
+
+def test_sweep_variants_are_read_in_the_order_of_their_numbers():
+    from lottery_np.paper.reproduce import _variant_order
+    assert sorted(["k-2000", "k-0", "k-500", "k-100"], key=_variant_order) == ["k-0", "k-100", "k-500", "k-2000"]
+    assert sorted(["oneshot-500-166", "oneshot-100-33", "iterative-200-66"], key=_variant_order) == [
+        "iterative-200-66", "oneshot-100-33", "oneshot-500-166"]
+    assert sorted(["oneshot-noreset", "iterative-init", "oneshot-init"], key=_variant_order) == [
+        "iterative-init", "oneshot-init", "oneshot-noreset"]
+
+
 def test_the_machine_line_says_what_the_sums_were_compiled_for():
     from lottery_np.paper.report import cpu_of
     from lottery_np.paper.reproduce import kernel_targets, machine

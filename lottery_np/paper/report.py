@@ -84,6 +84,19 @@ def how_it_was_run(timing):
         + ".", ""]
 
 
+def code_versions(out, timing):
+    """For a plan whose parts were run by several commits of the code: which, and where the run's log
+    (``README.md`` beside the report, written by hand) says what changed between them."""
+    codes = list(dict.fromkeys(r["code"] for r in timing.get("runs", []) if r.get("code")))
+    if len(codes) < 2:
+        return []
+    text = f"Its parts were run by {len(codes)} commits of the code ({', '.join(codes)}, in order)"
+    if (Path(out) / "README.md").is_file():
+        text += ("; [README.md](README.md) beside this report, the run's log, says what changed between them "
+                 "that trains, and how it was checked that they give the same numbers")
+    return [text + ".", ""]
+
+
 def _paused(run):
     return f" ({_duration(run['paused_seconds'])} paused)" if run.get("paused_seconds") else ""
 
@@ -256,6 +269,7 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         f"(estimated up front: {_duration(estimate)}).", "",
     ]
     lines += how_it_was_run(wall)
+    lines += code_versions(out, wall)
     lines += reproducibility(out, wall)
     lines += [
         f"Settings: LeNet {'-'.join(map(str, cfg.sizes))}, N(0, {cfg.init_std}²) init, SGD lr {cfg.lr}, batch "

@@ -25,6 +25,7 @@ beside it, and their names are importable from here too:
 import json
 import os
 import platform
+import re
 import time
 from pathlib import Path
 
@@ -226,7 +227,8 @@ def sweeps_in_folder(out, main):
     named = {}
     for name in SWEEP_ORDER:
         folder = out / f"sweep-{name}"
-        variants = sorted(p for p in folder.glob("*") if (p / "config.json").is_file()) if folder.is_dir() else []
+        variants = sorted((p for p in folder.glob("*") if (p / "config.json").is_file()),
+                          key=lambda p: _variant_order(p.name)) if folder.is_dir() else []
         opened = [(p.name, open_existing(p)) for p in variants]
         same = all((f.config.iterations, f.config.eval_every, f.config.seed) == (main.iterations, main.eval_every, main.seed)
                    for _, f in opened)
@@ -234,6 +236,12 @@ def sweeps_in_folder(out, main):
         if opened and same and finished:
             named[name] = [(v, summary_rows(f.records())) for v, f in opened]
     return named
+
+
+def _variant_order(name):
+    """Sort key of a sweep variant's folder name by its numbers, as the sweep runs them: ``k-500`` before
+    ``k-2000``, ``oneshot-200-66`` before ``oneshot-500-166``."""
+    return [(0, float(part), "") if re.fullmatch(r"\d+(\.\d+)?", part) else (1, 0.0, part) for part in name.split("-")]
 
 
 def _records(path, cfg):
