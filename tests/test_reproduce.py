@@ -1,4 +1,5 @@
 """The whole plan (``lottery-np reproduce``) on a tiny budget: end to end, resumed, and on a Dask cluster."""
+import json
 import os
 import re
 import signal
@@ -257,6 +258,24 @@ def test_a_plan_run_by_several_commits_names_them_and_points_to_its_log(tmp_path
     assert code_versions(tmp_path, two)[0].startswith("Its parts were run by 2 commits of the code (abc1234, def5678, in order).")
     (tmp_path / "README.md").write_text("the run's log")
     assert "[README.md](README.md) beside this report" in code_versions(tmp_path, two)[0]
+
+
+def test_a_report_written_before_a_run_in_parts_ends_names_the_sweeps_still_running(tmp_path):
+    import shutil
+    from lottery_np.paper.report import still_running
+    from lottery_np.paper.reproduce import sweeps_running
+    (tmp_path / "plan.json").write_text(json.dumps({"mode": "full", "seed": 0}))
+    shutil.copytree(ROOT / "docs" / "full-run" / "sweep-size" / "oneshot-100-33", tmp_path / "sweep-size" / "oneshot-100-33")
+    running = sweeps_running(tmp_path, {"mode": "full", "seed": 0})
+    _, sweeps = make_plan("full")
+    assert set(running) == set(sweeps)  # none is complete, one has a variant in
+    done, planned = running["size"]
+    assert done == ["oneshot-100-33"] and planned == [v for v, _ in sweeps["size"]] and len(planned) == 10
+    assert running["rate"] == ([], [v for v, _ in sweeps["rate"]])
+    text = still_running({"size": running["size"]})[0]
+    assert "not judged here: sweep-size, 1 of 10 variants in (oneshot-100-33)." in text
+    assert "`lottery-np reproduce --full --only sweep-size`" in text and "with its verdict" in text
+    assert sweeps_running(tmp_path, {"mode": "standard"}) == {} == sweeps_running(tmp_path, {"mode": "quick"})
 
 
 def test_sweep_variants_are_read_in_the_order_of_their_numbers():

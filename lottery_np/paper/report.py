@@ -84,6 +84,19 @@ def how_it_was_run(timing):
         + ".", ""]
 
 
+def still_running(running):
+    """The sweeps of a plan still running in parts when the report was written (``lottery-np report`` on a
+    folder whose run is not finished): named, with how many variants are in, and not judged."""
+    if not running:
+        return []
+    parts = [f"sweep-{name}, {len(done)} of {len(planned)} variants in" + (f" ({', '.join(done)})" if done else "")
+             for name, (done, planned) in running.items()]
+    return [f"**Still running when this report was written**, so not judged here: {'; '.join(parts)}. "
+            f"`lottery-np reproduce --full --only {' '.join(f'sweep-{n}' for n in running)}` runs the rest into "
+            "this folder, and `lottery-np report` then writes this report again with "
+            f"{'their verdicts' if len(parts) > 1 else 'its verdict'}.", ""]
+
+
 def code_versions(out, timing):
     """For a plan whose parts were run by several commits of the code: which, and where the run's log
     (``README.md`` beside the report, written by hand) says what changed between them."""
@@ -203,12 +216,14 @@ def reproducibility(out, timing):
     return lines
 
 
-def report(out, mode, experiments, named, xor_result, examine_result, wall, estimate, jobs, made_on):
+def report(out, mode, experiments, named, xor_result, examine_result, wall, estimate, jobs, made_on, running=None):
     """The text of REPORT.md and the claims by name. The verdicts come first (one table, then the
     figure that carries the paper's message), then each section with its claims, tables and figures.
 
     experiments : the plan's main experiments, ``[(folder, config)]`` with folders ``mnist-oneshot``
-        and ``mnist-iterative``; named : the sweeps to judge, ``{name: [(variant, rows)]}``."""
+        and ``mnist-iterative``; named : the sweeps to judge, ``{name: [(variant, rows)]}``; running : the
+        plan's sweeps not finished yet, ``{name: (variants done, variants planned)}``, said so and not judged."""
+    running = running or {}
     one = read_summary(out / "mnist-oneshot")
     it = read_summary(out / "mnist-iterative")
     configs = dict(experiments)
@@ -253,9 +268,10 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
         "`lottery_np/paper/claims.py`; each section below gives our numbers beside the paper's and the reason.", "",
         verdict_table(everything), "",
     ]
-    if not claims6:
+    if not claims6 and not running:
         lines += ["Section 6 (initialization, network size, pruning rate, resetting) is not judged: this plan runs "
                   "none of its sweeps.", ""]
+    lines += still_running(running)
     lines += [
         "![tickets against both controls](mnist-iterative/convergence_accuracy.png)", "",
         "*Iterative pruning: convergence iteration (left) and test accuracy at it (right) against the percent of "
@@ -288,10 +304,11 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
               level_table(it), ""]
     lines += _curves_figure(out, "mnist-iterative", it_cfg)
     lines += examine_lines
-    missing = [name for name in rules6 if name not in named]
+    missing = [name for name in rules6 if name not in named and name not in running]
     lines += ["## §6 Exploring parameters", ""]
     if claims6:
         lines += [C.markdown(claims6), ""]
+    lines += still_running(running)
     if missing:
         lines += [f"Not run for this report, so not judged here: {', '.join(missing)}. `lottery-np sweep NAME` runs "
                   "each sweep at the paper's training settings.", ""]

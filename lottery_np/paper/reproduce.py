@@ -179,7 +179,7 @@ def _add_time(out, seconds, what="all", jobs=None, trained=None, estimate=None):
     return timing
 
 
-def finish(out, mode, experiments, named, estimate, jobs, log=print, made_on=None):
+def finish(out, mode, experiments, named, estimate, jobs, log=print, made_on=None, running=None):
     """Everything after the trainings, from what ``out`` holds: the sweep and comparison figures,
     section 5, ``out/REPORT.md``; logs the headline verdicts last. Returns the report's path."""
     from .runner import plot_folders
@@ -191,7 +191,7 @@ def finish(out, mode, experiments, named, estimate, jobs, log=print, made_on=Non
     xor_result = json.loads((out / "xor" / "xor.json").read_text())
     timing = json.loads((out / "timing.json").read_text())
     text, claims = report(out, mode, experiments, named, xor_result, examine_result, timing, estimate, jobs,
-                          made_on or machine())
+                          made_on or machine(), running=running)
     path = out / "REPORT.md"
     _atomic_write(out / "summary.csv", trainings_csv(out).encode())  # each distinct training of the plan once
     _atomic_write(path, text.encode())
@@ -215,8 +215,33 @@ def regenerate(out, log=print):
     for folder, _ in experiments:
         write_outputs(open_existing(out / folder))
     named = sweeps_in_folder(out, dict(experiments)["mnist-oneshot"])
+    running = sweeps_running(out, meta)
+    named = {name: variants for name, variants in named.items() if name not in running}
     return finish(out, meta["mode"], experiments, named, meta["estimated_seconds"], meta["jobs"], log,
-                  made_on=meta.get("machine") or "not recorded")
+                  made_on=meta.get("machine") or "not recorded", running=running)
+
+
+def sweeps_running(out, meta):
+    """The sweeps of a plan with sweeps (``--full``) whose variants are not all in ``out`` and finished yet,
+    as ``{name: (variants done, variants planned)}``: a run in parts whose report is written before its end."""
+    if meta["mode"] not in PLANS or not plan_settings(meta["mode"])["sweeps"]:
+        return {}
+    _, sweeps = make_plan(meta["mode"], seed=meta.get("seed", 0))
+    running = {}
+    for name, variants in sweeps.items():
+        planned = [v for v, _ in variants]
+        done = [v for v in planned if _finished(out / f"sweep-{name}" / v)]
+        if len(done) < len(planned):
+            running[name] = (done, planned)
+    return running
+
+
+def _finished(path):
+    from .runner import open_existing
+    if not (path / "config.json").is_file():
+        return False
+    folder = open_existing(path)
+    return all(folder.done(u) for u in plan(folder.config))
 
 
 def sweeps_in_folder(out, main):
