@@ -106,7 +106,9 @@ def main(argv=None):
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")]))
     os.environ.pop("MPLBACKEND", None)
     if os.environ.get("LOTTERY_NP_RESULTS"):  # the kernel's working directory is notebooks/
-        os.environ["LOTTERY_NP_RESULTS"] = str(Path(os.environ["LOTTERY_NP_RESULTS"]).resolve())
+        results = Path(os.environ["LOTTERY_NP_RESULTS"]).resolve()
+        inside = results.is_relative_to(CHECKOUT)  # then relative, so the outputs name no machine's folders
+        os.environ["LOTTERY_NP_RESULTS"] = os.path.relpath(results, NOTEBOOKS) if inside else str(results)
     for path in find(args.names):
         print(f"{path.name} ...", end=" ", flush=True)
         print(f"{execute(path, args.timeout)} s")

@@ -265,7 +265,7 @@ def test_a_report_written_before_a_run_in_parts_ends_names_the_sweeps_still_runn
     from lottery_np.paper.report import still_running
     from lottery_np.paper.reproduce import sweeps_running
     (tmp_path / "plan.json").write_text(json.dumps({"mode": "full", "seed": 0}))
-    shutil.copytree(ROOT / "docs" / "full-run" / "sweep-size" / "oneshot-100-33", tmp_path / "sweep-size" / "oneshot-100-33")
+    shutil.copytree(ROOT / "docs" / "paper-scale" / "sweep-size" / "oneshot-100-33", tmp_path / "sweep-size" / "oneshot-100-33")
     running = sweeps_running(tmp_path, {"mode": "full", "seed": 0})
     _, sweeps = make_plan("full")
     assert set(running) == set(sweeps)  # none is complete, one has a variant in
@@ -296,7 +296,7 @@ def test_the_machine_line_says_what_the_sums_were_compiled_for():
     assert cpu_of("Intel(R) Xeon(R) Processor (x86_64), 2 cores, Linux") == "Intel(R) Xeon(R) Processor (x86_64)"
 
 
-@pytest.mark.parametrize("name", ["quick"])  # docs/full-run joins when its report is written (its README says how)
+@pytest.mark.parametrize("name", ["quick", "paper-scale"])
 def test_a_committed_report_is_written_again_the_same_from_its_committed_folder(tmp_path, name, capsys):
     """`lottery-np report` on a copy of a committed plan folder, as on a fresh clone, trains nothing and
     writes the committed REPORT.md again (its link to the paper-scale report is the one a folder outside

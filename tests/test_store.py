@@ -260,12 +260,29 @@ def test_the_committed_paper_scale_folders_work_from_a_clone(tmp_path, capsys):
     shutil.copytree(root, clone)
     assert main(["examine", str(clone / "mnist-iterative")]) == 0
     out = capsys.readouterr().out
-    assert "19 levels" in out and "| 13 | 5.6 |" in out and "examine/initial_values.png" in out
+    # compact, with every round's masks of its tickets: section 5 is drawn again from them, not only read back
+    assert "| 13 | 5.6 | second hidden | 1,650 | 5.5 |" in out and "6 of 100" in out
+    assert (clone / "mnist-iterative" / "examine" / "initial_values.png").exists()
     assert main(["mnist", "plot", str(clone / "mnist-oneshot"), str(clone / "mnist-iterative")]) == 0
     for name in ("mnist-oneshot", "mnist-iterative"):
         assert (clone / name / "summary.md").read_text() == (root / name / "summary.md").read_text()
     assert (clone / "mnist-oneshot" / "oneshot_vs_iterative.png").exists()
-    assert sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) < 10e6
+    assert sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) < 15e6  # the issue's bound
+
+
+def test_the_committed_standard_plan_folders_are_read_back_from_a_clone(tmp_path, capsys):
+    """docs/standard was made before the store and keeps summary.csv alone: examine says what its masks
+    showed when they were run, and its convergence figures are drawn again from the summaries."""
+    import shutil
+    root = Path(__file__).resolve().parent.parent / "docs" / "standard"
+    clone = tmp_path / "standard"
+    shutil.copytree(root, clone)
+    assert main(["examine", str(clone / "mnist-iterative")]) == 0
+    out = capsys.readouterr().out
+    assert "19 levels" in out and "| 13 | 5.6 |" in out and "examine/initial_values.png" in out
+    assert main(["mnist", "plot", str(clone / "mnist-oneshot"), str(clone / "mnist-iterative")]) == 0
+    for name in ("mnist-oneshot", "mnist-iterative"):
+        assert (clone / name / "summary.md").read_text() == (root / name / "summary.md").read_text()
 
 
 def test_a_full_disk_is_one_line_leaves_no_temporary_file_and_keeps_what_finished(tmp_path, monkeypatch, capsys):

@@ -23,7 +23,7 @@ def headline_line(claim):
     return f"{C.ICONS[claim.verdict]:<14} §{claim.section} {claim.statement}"
 
 
-PAPER_SCALE_REPORT = "docs/paper-scale/REPORT.md"  # the committed report of a --standard run, from the checkout's top
+PAPER_SCALE_REPORT = "docs/paper-scale/REPORT.md"  # the committed report of the --full run, from the checkout's top
 
 
 def _paper_scale_link(out):
