@@ -279,7 +279,7 @@ def test_a_report_written_before_a_run_in_parts_ends_names_the_sweeps_still_runn
 
 
 def test_sweep_variants_are_read_in_the_order_of_their_numbers():
-    from lottery_np.paper.reproduce import _variant_order
+    from lottery_np.paper.sweeps import variant_order as _variant_order
     assert sorted(["k-2000", "k-0", "k-500", "k-100"], key=_variant_order) == ["k-0", "k-100", "k-500", "k-2000"]
     assert sorted(["oneshot-500-166", "oneshot-100-33", "iterative-200-66"], key=_variant_order) == [
         "iterative-200-66", "oneshot-100-33", "oneshot-500-166"]

@@ -25,7 +25,6 @@ beside it, and their names are importable from here too:
 import json
 import os
 import platform
-import re
 import time
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from .plans import (PLANS, SWEEP_ORDER, all_folders, in_part, level_fractions, m
 from .report import (HEADLINE, PAPER_SCALE_REPORT, examine_section, headline_line, how_it_was_run,
                      report, trainings_csv, verdict_table, xor_section)
 from .runner import STORE_NAME, _atomic_write, run, summary_rows, survey, write_outputs
-from .sweeps import finish_sweep
+from .sweeps import finish_sweep, variant_order
 
 __all__ = [  # every name of this module before it was split, wherever it lives now (cli.py and tests import them)
     "PLANS", "SWEEP_ORDER", "plan_settings", "make_plan", "all_folders", "level_fractions", "parts", "in_part",
@@ -253,7 +252,7 @@ def sweeps_in_folder(out, main):
     for name in SWEEP_ORDER:
         folder = out / f"sweep-{name}"
         variants = sorted((p for p in folder.glob("*") if (p / "config.json").is_file()),
-                          key=lambda p: _variant_order(p.name)) if folder.is_dir() else []
+                          key=lambda p: variant_order(p.name)) if folder.is_dir() else []
         opened = [(p.name, open_existing(p)) for p in variants]
         same = all((f.config.iterations, f.config.eval_every, f.config.seed) == (main.iterations, main.eval_every, main.seed)
                    for _, f in opened)
@@ -261,12 +260,6 @@ def sweeps_in_folder(out, main):
         if opened and same and finished:
             named[name] = [(v, summary_rows(f.records())) for v, f in opened]
     return named
-
-
-def _variant_order(name):
-    """Sort key of a sweep variant's folder name by its numbers, as the sweep runs them: ``k-500`` before
-    ``k-2000``, ``oneshot-200-66`` before ``oneshot-500-166``."""
-    return [(0, float(part), "") if re.fullmatch(r"\d+(\.\d+)?", part) else (1, 0.0, part) for part in name.split("-")]
 
 
 def _records(path, cfg):

@@ -13,6 +13,7 @@ figures show tickets only.
 * ``late-reset``— reset to the weights at iteration k instead of θ0 (k = 0 is the paper)
 """
 import math
+import re
 
 import numpy as np
 
@@ -23,6 +24,11 @@ HIDDEN_SIZES = ((100, 33), (200, 66), (300, 100), (500, 166), (700, 233))
 RATES = (0.1, 0.2, 0.35, 0.5, 0.7)
 LATE_RESETS = (0, 100, 500, 2000)
 
+
+def variant_order(name):
+    """Sort key of a sweep variant's folder name by its numbers, as the sweep runs them: ``k-500`` before
+    ``k-2000``, ``oneshot-200-66`` before ``oneshot-500-166`` (folder names alone sort k-2000 first)."""
+    return [(0, float(part), "") if re.fullmatch(r"\d+(\.\d+)?", part) else (1, 0.0, part) for part in name.split("-")]
 
 def rounds_for(rate, base_rate=0.2, base_rounds=18):
     """Rounds at ``rate`` that reach about the hidden-layer size that ``base_rounds`` rounds at ``base_rate`` reach."""
