@@ -331,10 +331,12 @@ def sized(name, fastest, holds_to, percents=(100, 55, 25, 10, 5)):
 
 
 def test_size_claim_reproduced():
-    named = [sized("oneshot-100-33", 55, 25), sized("oneshot-300-100", 25, 10)]
+    named = [sized("oneshot-100-33", 55, 25), sized("oneshot-300-100", 25, 25)]
     c, = C.size_claim(named, LONG)
     assert c.verdict == "reproduced", c
-    assert "100-33: 20,508" in c.ours and "300-100: 26,620" in c.ours  # 82,030 × 25%, 266,200 × 10%
+    # by accuracy each ticket lies between the last level that holds and the next: 82,030 × (10%, 25%],
+    # 266,200 × (10%, 25%]; the larger network's lower end is above the smaller's upper end
+    assert "100-33: 8,203–20,508" in c.ours and "300-100: 26,620–66,550" in c.ours
     one_trial = [(n, [r for r in rs if r["trial"] == 0]) for n, rs in named]
     c, = C.size_claim(one_trial, LONG)  # the accuracy part still grows; the fastest level needs a spread
     assert c.verdict == "undecided" and "one trial per network" in c.why
@@ -350,10 +352,24 @@ def test_size_claim_undecided_when_a_ticket_is_only_bounded_and_networks_still_i
     c, = C.size_claim(named, LONG)
     assert c.verdict == "undecided" and "≤ 26,620" in c.ours  # 300-100 holds at 10%, the smallest it tried
     assert "pruning further" in c.decide
-    shrinks = [sized("iterative-100-33", 55, 25), sized("iterative-300-100", 25, 5)]  # ≤ 13,310 < 20,508: clear
+    shrinks = [sized("iterative-100-33", 55, 55), sized("iterative-300-100", 25, 5)]  # ≤ 13,310 ≤ 20,508: clear
     assert C.size_claim(shrinks, LONG)[0].verdict == "partly"
+    within_the_grid = [sized("iterative-100-33", 55, 25), sized("iterative-300-100", 25, 5)]  # ≤ 13,310 vs (8,203, 20,508]
+    assert C.size_claim(within_the_grid, LONG)[0].verdict != "partly"
     still = [(n, [dict(r, convergence_iteration=1490) for r in rs]) for n, rs in named]
     assert "still improving" in C.size_claim(still, SHORT)[0].why
+
+
+def test_size_claim_undecided_where_convergence_is_flat_near_its_minimum_or_the_levels_too_coarse():
+    flat = lambda name, fastest: (name, tickets({p: (3000 if p == fastest else 3040, 0.98)  # noqa: E731
+                                                  for p in (100, 55, 25, 10, 5)}, d_conv=100))
+    c, = C.size_claim([flat("oneshot-100-33", 55), flat("oneshot-300-100", 10)], LONG)
+    # the argmin says the ticket shrinks (45,116 → 26,620 weights), but every level is within the spread
+    assert c.verdict == "undecided" and "as fast: 4,102–82,030" in c.ours  # 82,030 × 5%, rounded
+    assert "the levels within the spread of the fastest overlap" in c.why and "single out their fastest level" in c.decide
+    coarse = [sized("oneshot-100-33", 55, 25), sized("oneshot-300-100", 25, 10)]  # (8,203, 20,508] vs (13,310, 26,620]
+    c, = C.size_claim(coarse, LONG)
+    assert c.verdict == "undecided" and "finer levels" in c.decide
 
 
 def final(conv, acc, n=2, **kw):

@@ -721,6 +721,15 @@ def init_std_claims(named_rows, budget):
     return out
 
 
+def _as_fast_as_the_fastest(rows, budget):
+    """Percents remaining of the ticket levels not clearly slower (rule 2) than the fastest level, the one
+    of lowest mean convergence iteration: where the curve is flat near its minimum, any of them could be
+    the winning ticket by convergence."""
+    conv = by_level(rows, "ticket", CONV, budget)
+    fastest = min(conv.values(), key=lambda pg: (pg[1].mean if np.isfinite(pg[1].mean) else np.inf, pg[0]))[1]
+    return [pct for pct, g in conv.values() if np.isfinite(g.mean) and compare(g, fastest, CONV) != ABOVE]
+
+
 def _ticket_weights(name, pct):
     """Weights in a ticket of the network named like ``oneshot-300-100`` at ``pct`` percent remaining."""
     h = [int(v) for v in name.split("-")[1:]]
@@ -734,15 +743,20 @@ def size_claim(named_rows, budget):
 
     * by convergence — the level of lowest mean convergence iteration (``sweeps.ticket_size``).
       Needs every network's unpruned run to have converged (rule 1) and two or more trials per
-      network (with one, nothing tells the fastest level from its neighbours); then yes if
-      the ticket's weights grow with every step up in network size, else no.
+      network (with one, nothing tells the fastest level from its neighbours). Where the curve is
+      flat near its minimum, the levels that are not clearly slower than the fastest (rule 2,
+      ``_as_fast_as_the_fastest``) could each be the ticket, so a network's ticket is known to an
+      interval of weights. A step up in network size clearly grows the ticket if the larger
+      network's interval lies above the smaller's, clearly shrinks it if below; yes if every step
+      clearly grows, no if one clearly shrinks, else undecided.
     * by accuracy — the smallest level that holds the unpruned accuracy within 0.5 points
-      (``holds_accuracy_to``). A network that still holds it at the smallest size tried gives
-      only an upper bound on its ticket. A step up in network size clearly grows the ticket if
-      the larger network's ticket has more weights and is not such a bound; it clearly
-      shrinks it if it has fewer weights and the smaller network's is not a bound. Yes if
-      every step clearly grows, no if one clearly shrinks, else undecided; undecided too if an
-      unpruned network is still improving (rule 1), as its accuracy is not yet the one to hold.
+      (``holds_accuracy_to``). The ticket lies between that level and the next one down, which does
+      not hold (the levels are a grid: a size between them was not tried); a network that still
+      holds it at the smallest size tried gives only an upper bound. A step up in network size
+      clearly grows the ticket if the larger network's interval lies above the smaller's, clearly
+      shrinks it if below. Yes if every step clearly grows, no if one clearly shrinks, else
+      undecided; undecided too if an unpruned network is still improving (rule 1), as its
+      accuracy is not yet the one to hold.
     """
     from .sweeps import ticket_size
     out = []
@@ -751,37 +765,54 @@ def size_claim(named_rows, budget):
         if len(nets) < 2:
             continue
         by_conv = [_ticket_weights(name, ticket_size(rows)[0]) for name, rows in nets]
+        as_fast = [[_ticket_weights(name, pct) for pct in _as_fast_as_the_fastest(rows, budget)] for name, rows in nets]
+        spans = [(min(w), max(w)) for w in as_fast]
         one_trial = min(trial_group(rows, ACC).runs for _, rows in nets) < 2
         unpruned_improving = _unpruned_unconverged([rows for _, rows in nets], budget)
         not_converged = unpruned_improving or ("one trial per network" if one_trial else None)
-        pc = "undecided" if not_converged else "yes" if all(np.diff(by_conv) > 0) else "no"
+        conv_steps = ["up" if b[0] > a[1] else "down" if b[1] < a[0] else "?" for a, b in zip(spans, spans[1:])]
+        pc = ("undecided" if not_converged else "no" if "down" in conv_steps else
+              "yes" if all(st == "up" for st in conv_steps) else "undecided")
+        flat = None if not_converged or pc != "undecided" else (
+            "the levels within the spread of the fastest overlap between networks a step apart")
 
-        held, bound = [], []
+        held = []  # (weights of the next level down, which does not hold, or 0; weights of the smallest that holds)
         for name, rows in nets:
             pct = holds_accuracy_to(rows, "ticket")
-            held.append(_ticket_weights(name, pct))
-            bound.append(pct <= min(p for p, _ in by_level(rows, "ticket", ACC).values()))
-        steps = ["up" if b > a and not bb else "down" if b < a and not ba else "?"
-                 for a, b, ba, bb in zip(held, held[1:], bound, bound[1:])]
+            below = [p for p, _ in by_level(rows, "ticket", ACC).values() if p < pct]
+            held.append((_ticket_weights(name, max(below)) if below else 0.0, _ticket_weights(name, pct)))
+        bound = [lo == 0 for lo, _ in held]
+        steps = ["up" if b[0] >= a[1] else "down" if b[1] <= a[0] else "?" for a, b in zip(held, held[1:])]
         pa = ("undecided" if unpruned_improving else "no" if "down" in steps else
               "yes" if all(s == "up" for s in steps) else "undecided")
+        undecided_steps = [i for i, st in enumerate(steps) if st == "?"]
+        bounded = ("a network holds accuracy at its smallest size tried, so its ticket is only bounded"
+                   if any(bound[i] or bound[i + 1] for i in undecided_steps) else
+                   "each ticket lies between the smallest level that holds and the next, which does not, and "
+                   "these overlap between networks a step apart")
 
         names = [name.split("-", 1)[1] for name, _ in nets]
-        ours = ("weights in the ticket by convergence — " + ", ".join(f"{n}: {w:,.0f}" for n, w in zip(names, by_conv))
-                + "; by accuracy — " + ", ".join(f"{n}: {'≤ ' if b else ''}{w:,.0f}"
-                                                for n, w, b in zip(names, held, bound)))
-        why_c = _say(pc, "grows", "does not grow", f"is undecided ({not_converged})")
-        bounded = "a network holds accuracy at its smallest size tried, so its ticket is only bounded"
+        span = lambda lo, hi: "" if lo == hi else f" (as fast: {lo:,.0f}–{hi:,.0f})"  # noqa: E731
+        ours = ("weights in the ticket by convergence — " + ", ".join(f"{n}: {w:,.0f}{span(*sp)}"
+                                                                     for n, w, sp in zip(names, by_conv, spans))
+                + "; by accuracy — " + ", ".join(f"{n}: ≤ {hi:,.0f}" if b else f"{n}: {lo:,.0f}–{hi:,.0f}"
+                                                for n, (lo, hi), b in zip(names, held, bound)))
+        why_c = _say(pc, "grows", "shrinks at some step", f"is undecided ({not_converged or flat})")
         why_a = _say(pa, "grows", "shrinks at some step", f"is undecided ({unpruned_improving or bounded})")
         decide = []
         if pc == "undecided":
-            decide.append("by convergence, " + ("two or more trials per network" if one_trial and not unpruned_improving
-                                                 else "longer training, until every unpruned network converges"))
+            decide.append("by convergence, " + (
+                "two or more trials per network" if one_trial and not unpruned_improving else
+                "longer training, until every unpruned network converges" if unpruned_improving else
+                "convergence curves that single out their fastest level: near their minimum the levels are within "
+                "the spread of the tickets (by the range rule more trials widen it rather than narrow it)"))
         if pa == "undecided":
             decide.append("by accuracy, " + ("longer training, until every unpruned network converges" if unpruned_improving
                                              else "pruning further (more rounds or smaller levels) the networks that still "
                                                   "hold their accuracy at the smallest size tried, so that their ticket is "
-                                                  "found, not only bounded"))
+                                                  "found, not only bounded" if bounded.startswith("a network") else
+                                             "finer levels between the last that holds accuracy and the first that does "
+                                             "not, so that each ticket's size is known more closely"))
         out.append(Claim("6", f"{exp}: the winning ticket has more weights in larger networks",
                          "grows gradually with network size", ours, verdict([pc, pa]),
                          f"By convergence the ticket {why_c}; by accuracy it {why_a}."
