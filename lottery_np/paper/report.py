@@ -38,11 +38,34 @@ def _paper_scale_link(out):
     return f"[{text}]({Path(os.path.relpath(root / PAPER_SCALE_REPORT, Path(out).resolve())).as_posix()})"
 
 
+VERDICT_HEAD = "| § | claim of the paper | paper | ours: effect [95% interval] | verdict |"
+
+
 def verdict_table(claims):
-    """The short table at the top of a report: section, claim, verdict."""
-    lines = ["| § | claim | verdict |", "|---|---|---|"]
-    lines += [f"| {c.section} | {C.cell(c.statement)} | {C.ICONS[c.verdict]} |" for c in claims]
+    """The short table at the top of a report (and the README's): section, claim, the paper's number, ours
+    with its 95% interval, verdict."""
+    lines = [VERDICT_HEAD, "|---|---|---|---|---|"]
+    lines += [f"| {c.section} | {C.cell(c.statement)} | {C.cell(c.paper)} | {C.cell(c.short or c.ours)} "
+              f"| {C.ICONS[c.verdict]} |" for c in claims]
     return "\n".join(lines)
+
+
+PROCEDURE = (
+    "**How a claim is decided** (declared 2026-12-05, before the committed runs were judged again by it; it "
+    "replaced a rule that counted a difference only beyond the larger min–max range of two groups, which widens "
+    "as trials are added and so decided fewer claims with 5 tickets than with 2). The ticket is the unit: control "
+    "draws are averaged within their ticket. Per ticket, the claim's contrast — the log of a convergence ratio, or "
+    "an accuracy difference in points — is averaged over the claim's levels where both groups converged (a group "
+    "whose mean convergence iteration is beyond 80% of the budget is still improving). Its 95% paired t interval "
+    "(df = tickets − 1) is set against the paper's own threshold: 0 for a direction, 1.33× for \"at least 25% "
+    "faster\", −0.15 points for \"within 0.15 points\", and −0.5 points where the paper says a network keeps or "
+    "loses its accuracy without a number. ✅ the interval lies wholly on the paper's side of the threshold; 🟡 "
+    "one part holds and another clearly not, or the effect is clearly in the paper's direction but short of its "
+    "threshold; ❌ wholly on the other side; ⚪ the interval contains the threshold, or the networks were still "
+    "improving — and then the claim says how many tickets would be expected to decide it. Where the paper names "
+    "a size, levels are tested one by one in an order fixed in advance, stopping at the first that fails (a "
+    "fixed-sequence test). The rules are in `lottery_np/paper/claims.py`, the arithmetic in "
+    "`lottery_np/paper/stats.py`; min–max ranges in the tables are description only.")
 
 
 def _controls_note(cfg, rows):
@@ -210,9 +233,12 @@ def reproducibility(out, timing):
                      f"{d_conv:,} iterations, {100 * d_acc:.2f} points, {100 * d_loss:.2f}% |")
     lines += ["", "On one CPU model, with the same Python, NumPy and Numba, a training gives the same numbers bit for "
               "bit; across CPU models float32 rounding (BLAS picks its kernels by CPU) moves a 50,000-step "
-              "training by differences like these. A verdict that hangs on a difference of that size is one to "
-              "distrust. `lottery-np recheck FOLDER` trains a few committed trainings again on your machine and "
-              "compares.", ""]
+              "training by differences like these. An iterative chain amplifies them: once a weight falls on the other "
+              "side of a pruning threshold the masks differ, and every later round with them (a fresh quick run on "
+              "another AMD EPYC model matched its committed run to round 6 and differed from round 7 on). A "
+              "verdict whose 95% interval ends near the paper's threshold is one a rerun on another CPU could move; "
+              "each claim's interval is in the tables below. `lottery-np recheck FOLDER` trains a few committed "
+              "trainings again on your machine and compares.", ""]
     return lines
 
 
@@ -262,12 +288,17 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
          f"validation every {cfg.eval_every}, {cfg.trials} tickets and {cfg.controls} draws of each control at every "
          f"one-shot level and all {it_cfg.rounds} rounds, section 5 on ticket 0, and every section 6 sweep "
          "at the same training settings."), "",
+        PROCEDURE, "",
         "## Verdicts", "",
-        "✅ reproduced · 🟡 partly · ❌ not · ⚪ undecided (the run cannot tell: networks still improving at the end "
-        "of training, a difference within the spread between trials, or one trial and no spread). Each rule is in "
-        "`lottery_np/paper/claims.py`; each section below gives our numbers beside the paper's and the reason.", "",
+        "✅ reproduced · 🟡 partly · ❌ not · ⚪ undecided. Each section below gives each claim's parts with their "
+        "intervals, the reason, and for an undecided claim what would decide it.", "",
         verdict_table(everything), "",
     ]
+    if cfg.trials < 3:
+        lines += [f"**With {cfg.trials} ticket(s) a 95% interval is wide** (with 2, ±12.7 standard errors of the "
+                  "mean): this run decides only what its tickets show by a wide margin, and leaves the rest "
+                  "undecided rather than fall back to a weaker rule. The paper-scale run, 5 tickets "
+                  f"({_paper_scale_link(out)}), decides them.", ""]
     if not claims6 and not running:
         lines += ["Section 6 (initialization, network size, pruning rate, resetting) is not judged: this plan runs "
                   "none of its sweeps.", ""]
