@@ -13,6 +13,11 @@ small function that makes a network from a ticket's mask:
   *initialization* matter?
 * ``shuffle_control`` (control 2): same initial values, moved to random
   positions within each layer — does the *structure* matter?
+
+The paper-scale experiments (``paper/experiments.py``) run these same steps — ``prune``,
+``reset`` and the two controls — one training at a time, so that a run can be split,
+resumed and spread over machines; ``tests/test_one_loop.py`` holds their numbers to the
+loops below, bit for bit.
 """
 from dataclasses import dataclass
 
@@ -41,6 +46,12 @@ class Level:
         return percent_remaining(self.net.masks)
 
 
+def prune(trained_weights, masks, rates, pruning="layerwise"):
+    """Step 3: the masks that also remove the smallest-magnitude ``rates`` of each layer's surviving
+    trained weights (``pruning.prune_by_magnitude``; ``"global"`` ranks the hidden layers together)."""
+    return prune_by_magnitude(trained_weights, masks, rates, pruning)
+
+
 def reset(theta0, masks):
     """Step 4: a network with the survivors of ``masks`` at their initial values θ0 (biases too)."""
     net = theta0.copy()
@@ -49,7 +60,7 @@ def reset(theta0, masks):
 
 
 def iterative_pruning(theta0, data, config, rounds, rate=0.2, output_rate=None, seed=0, reset_weights=True,
-                      pruning="layerwise"):
+                      pruning="layerwise", trainer=train):
     """Section 4: train, prune ``rate`` of each hidden layer (``rate/2`` of the output
     layer), reset to θ0, and repeat for ``rounds`` rounds. Returns ``rounds + 1`` Levels.
 
@@ -58,32 +69,35 @@ def iterative_pruning(theta0, data, config, rounds, rate=0.2, output_rate=None, 
     seed : the minibatch order, the same for every round.
     pruning : ``"layerwise"`` (the paper's) or ``"global"``: ``rate`` of the hidden layers'
         survivors taken together (``pruning.prune_global``).
+    trainer : step 2, ``train.train`` (the readable path) or a fast twin of the same contract
+        (``engine.train_fused``).
     """
     rates = layer_rates(rate, len(theta0.weights), output_rate)
     masks, trained, levels = full_masks(theta0.weights), None, []
     for r in range(rounds + 1):
         if r > 0:
-            masks = prune_by_magnitude(trained.weights, masks, rates, pruning)  # 3. prune
+            masks = prune(trained.weights, masks, rates, pruning)  # 3. prune
         net = reset(theta0 if reset_weights or r == 0 else trained, masks)  # 4. reset (1. at r = 0)
-        history = train(net, data, config, seed=seed)  # 2. train
+        history = trainer(net, data, config, seed=seed)  # 2. train
         levels.append(Level(r, history, net))
         trained = net
     return levels
 
 
-def oneshot_pruning(theta0, data, config, fractions, seed=0, pruning="layerwise"):
+def oneshot_pruning(theta0, data, config, fractions, seed=0, pruning="layerwise", trainer=train):
     """Section 3: train once, then for each fraction f of hidden weights to keep
     (e.g. 0.55), prune the trained weights to f in one step, reset to θ0, retrain.
     Returns a Level for the unpruned network followed by one per fraction.
     pruning : ``"layerwise"`` (the paper's: f of each hidden layer) or ``"global"`` (f of the
-        hidden layers' weights taken together)."""
+        hidden layers' weights taken together).
+    trainer : as for ``iterative_pruning``."""
     trained = theta0.copy()
-    levels = [Level(0, train(trained, data, config, seed=seed), trained)]  # 1., 2.
+    levels = [Level(0, trainer(trained, data, config, seed=seed), trained)]  # 1., 2.
     for f in fractions:
         rates = oneshot_rates(f, len(theta0.weights))
-        masks = prune_by_magnitude(trained.weights, full_masks(theta0.weights), rates, pruning)  # 3.
+        masks = prune(trained.weights, full_masks(theta0.weights), rates, pruning)  # 3.
         net = reset(theta0, masks)  # 4.
-        levels.append(Level(1, train(net, data, config, seed=seed), net))
+        levels.append(Level(1, trainer(net, data, config, seed=seed), net))
     return levels
 
 

@@ -46,10 +46,10 @@ from ..data import NORMALIZATIONS, load_mnist
 from ..engine import supports as engine_supports, train_fused
 from ..errors import ConfigError, ResultsError
 from ..fast_layers import BACKENDS
-from ..lottery import reinit_control, shuffle_control
+from ..lottery import prune, reinit_control, reset, shuffle_control
 from ..network import INITS, MLP, init_weights
 from ..optim import RULES as OPTIMIZERS
-from ..pruning import PRUNINGS, full_masks, layer_rates, oneshot_rates, percent_remaining, prune_by_magnitude
+from ..pruning import PRUNINGS, full_masks, layer_rates, oneshot_rates, percent_remaining
 from ..train import TrainConfig, train
 
 TRAIN_BACKENDS = ("fused",) + BACKENDS  # "fused": lottery_np/engine/; the others: train.py with those kernels
@@ -457,9 +457,21 @@ def seed_for(config, trial, stream, level=0, draw=0):
 
 
 def theta0(config, trial):
-    """The trial's initial network θ0 (weights from the init distribution, zero biases)."""
+    """The trial's initial network θ0 (weights from the init distribution, zero biases): step 1 of the paper."""
     weights, biases = init_weights(config.sizes, seed_for(config, trial, INIT), std=config.init_std, init=config.init)
     return MLP(weights, biases, backend=config.net_backend)
+
+
+def order_seed(config, trial):
+    """The seed of the trial's minibatch order (the same for every level and kind): the ``seed`` that
+    ``lottery.iterative_pruning`` and ``oneshot_pruning`` take."""
+    return seed_for(config, trial, ORDER)
+
+
+def control_seed(config, unit):
+    """The seed of a control's fresh weights (control 1) or new positions (control 2): one per trial,
+    level and draw, the ``seed`` that ``lottery.reinit_control`` and ``shuffle_control`` take."""
+    return seed_for(config, unit.trial, REINIT if unit.kind == "reinit" else SHUFFLE, unit.level, unit.draw)
 
 
 # ----------------------------------------------------------------------------
@@ -577,7 +589,7 @@ def inputs_for(config, unit, arrays_of, masks=None):
         masks = _needed(src, "next_mask_", "masks for the next round", s)
     else:
         trained = _needed(src, "trained_w_", "trained weights", s)
-        masks = prune_by_magnitude(trained, full_masks(trained), pruning_rates(config, unit), config.pruning)
+        masks = prune(trained, full_masks(trained), pruning_rates(config, unit), config.pruning)  # step 3
     out = _pack("mask_", [m.astype(bool) for m in masks])
     if config.reset == "none":
         out.update(_pack("start_w_", _needed(src, "trained_w_", "trained weights", s)))
@@ -601,25 +613,18 @@ def _nan_to_none(values):
 
 def starting_network(config, unit, inputs):
     """The network ``unit`` trains, as it is before training: its mask, and its weights reset to θ0
-    (a ticket), to θk or to trained weights (the variants), drawn afresh (control 1) or moved (control 2)."""
-    t = unit.trial
-    net0 = theta0(config, t)
+    (a ticket), to θk or to trained weights (the variants), drawn afresh (control 1) or moved (control 2),
+    each by ``lottery.py``'s own step."""
+    net0 = theta0(config, unit.trial)
     masks = [m.astype(net0.dtype) for m in _unpack("mask_", inputs)] or full_masks(net0.weights)
     if "start_w_0" in inputs:  # late resetting or no reset: start from stored weights, not θ0
-        start = MLP(_unpack("start_w_", inputs), _unpack("start_b_", inputs), masks, backend=config.net_backend)
-    else:
-        start = MLP(net0.weights, net0.biases, masks, backend=config.net_backend)  # reset to θ0 (step 4)
+        net0 = MLP(_unpack("start_w_", inputs), _unpack("start_b_", inputs), backend=config.net_backend)
+    start = reset(net0, masks)  # step 4
     if unit.kind == "ticket":
         return start
     if unit.kind == "reinit":
-        return reinit_control(start, masks, seed_for(config, t, REINIT, unit.level, unit.draw),
-                              std=config.init_std, init=config.init)
-    return shuffle_control(start, masks, seed_for(config, t, SHUFFLE, unit.level, unit.draw))
-
-
-def order_seed(config, trial):
-    """The seed of the trial's minibatch order (the same for every level and kind)."""
-    return seed_for(config, trial, ORDER)
+        return reinit_control(start, masks, control_seed(config, unit), std=config.init_std, init=config.init)
+    return shuffle_control(start, masks, control_seed(config, unit))
 
 
 def records_curve(config, unit):
@@ -666,7 +671,7 @@ def run_unit(config, unit, inputs, data=None, data_dir=None, curve=None, keep_we
         arrays.update(_pack("mask_", [m.astype(bool) for m in net.masks]))
         if config.experiment == "iterative" and unit.level > 0:
             rates = layer_rates(config.rate, len(net.weights), config.output_rate)
-            next_masks = prune_by_magnitude(net.weights, net.masks, rates, config.pruning)
+            next_masks = prune(net.weights, net.masks, rates, config.pruning)  # step 3 of the next round
             arrays.update(_pack("next_mask_", [m.astype(bool) for m in next_masks]))
         keep = keep or unit.level == 0 or (config.reset == "none" and config.experiment == "iterative")
         arrays.update(rewind)
