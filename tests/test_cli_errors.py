@@ -328,7 +328,8 @@ def test_student_rough_edges_of_the_command_line(tmp_path, capsys):
 
 
 def test_levels_are_percents_and_a_bare_value_below_one_is_refused(capsys):
-    from lottery_np.paper.cli import build_parser, mnist_config
+    from lottery_np.paper.cli import build_parser
+    from lottery_np.paper.validate import mnist_config
     parse = build_parser().parse_args
     assert mnist_config(parse("mnist oneshot --levels 50 2.5 1 0.5%".split()), "oneshot").fractions == (0.5, 0.025,
                                                                                                        0.01, 0.005)
@@ -341,7 +342,8 @@ def test_every_setting_is_an_option_with_its_help_and_default(capsys):
     """The options of the experiment commands are made from ExperimentConfig's fields: each field with an
     option is on the commands of its experiments, says its help and default, and no option given is the
     dataclass's defaults (``sweep``: with controls=0)."""
-    from lottery_np.paper.cli import build_parser, mnist_config
+    from lottery_np.paper.cli import build_parser
+    from lottery_np.paper.validate import mnist_config
     from lottery_np.paper.experiments import SETTINGS, option_of
     parser = build_parser()
     for command, experiment in (("mnist oneshot", "oneshot"), ("mnist iterative", "iterative"), ("sweep rate", "")):

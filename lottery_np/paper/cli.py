@@ -226,15 +226,6 @@ def add_mnist_parser(sub):
     add_experiment_options(w, "sweep", ExperimentConfig(controls=0))
 
 
-def mnist_config(args, experiment):
-    """The ExperimentConfig an experiment command asks for: every setting's option, and the experiment."""
-    from dataclasses import fields
-    from .experiments import ExperimentConfig, option_of
-    given = {f.name: getattr(args, f.name) for f in fields(ExperimentConfig)
-             if option_of(f.name) is not None and hasattr(args, f.name)}
-    return ExperimentConfig(**given, experiment=experiment)
-
-
 # Where a command writes when --out is not given (demo and xor have their default in the parser;
 # mnist plot writes into its folders). Keys: the command, or the experiment for 'mnist'.
 DEFAULT_OUT = {"oneshot": "results/mnist-oneshot", "iterative": "results/mnist-iterative",
@@ -265,7 +256,7 @@ def run_mnist_command(args):
         for line in plot_folders(args.folders, args.out):
             print(line)
         return
-    experiments = [(args.out, mnist_config(args, args.mnist_command))]
+    experiments = [(args.out, args.config)]  # made once, by validate.check
     with dask_executor(args.scheduler) as (executor, workers):
         ready_to_run(experiments, args.data_dir)
         jobs = workers or args.jobs
@@ -279,7 +270,7 @@ def run_sweep_command(args):
     from pathlib import Path
     from .runner import find_store
     from .sweeps import run_sweep, sweep_configs
-    base = mnist_config(args, args.experiment)
+    base = args.config  # made once, by validate.check
     values = validate.sweep_values(args.sweep, args.values)
     with dask_executor(args.scheduler) as (executor, workers):
         ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in sweep_configs(args.sweep, base, values)],

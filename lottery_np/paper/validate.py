@@ -21,10 +21,12 @@ says what would be accepted. It checks, in this order:
 """
 import os
 import re
+from dataclasses import fields
 from pathlib import Path
 
 from ..errors import ConfigError, LotteryError
-from .experiments import SETTINGS, SettingError, Wording, at_least, field_problem, option_of, positive
+from .experiments import (SETTINGS, ExperimentConfig, SettingError, Wording, at_least, field_problem, option_of,
+                          positive)
 
 MNIST_INPUTS, MNIST_CLASSES, MNIST_TRAINING_IMAGES = 784, 10, 60000
 DEMO_MIN_ITERATIONS = 10  # the demo evaluates every max(10, iterations / 40) iterations
@@ -67,12 +69,20 @@ def check_rules(args):
             raise ConfigError(f"{option(dest)} must be {good}; got {value:g}")
 
 
+def mnist_config(args, experiment):
+    """The ExperimentConfig an experiment command asks for: every setting's option, and the experiment."""
+    given = {f.name: getattr(args, f.name) for f in fields(ExperimentConfig)
+             if option_of(f.name) is not None and hasattr(args, f.name)}
+    return ExperimentConfig(**given, experiment=experiment)
+
+
 def check_experiment(args):
-    """The ExperimentConfig an experiment command asks for can be made: its relations hold."""
+    """Make the ExperimentConfig an experiment command asks for, once (its relations are checked as it is
+    made), as ``args.config``: every later step of the command takes it from there."""
+    args.config = None
     if args.command == "sweep" or (args.command == "mnist" and args.mnist_command != "plot"):
-        from .cli import mnist_config
         try:
-            mnist_config(args, args.experiment if args.command == "sweep" else args.mnist_command)
+            args.config = mnist_config(args, args.experiment if args.command == "sweep" else args.mnist_command)
         except SettingError as e:
             raise ConfigError(e.in_cli_words) from None
 
@@ -90,7 +100,6 @@ def sweep_needs_reset(a):
 
 
 def batch_fits_mnist(a):
-    from .experiments import ExperimentConfig
     n = MNIST_TRAINING_IMAGES - ExperimentConfig().n_validation
     if a.batch_size > n:
         return f"--batch-size {a.batch_size} is more than the {n} MNIST training images; give at most {n}, e.g. 60"
