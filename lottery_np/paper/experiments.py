@@ -670,8 +670,7 @@ def run_unit(config, unit, inputs, data=None, data_dir=None, curve=None, keep_we
     if unit.kind == "ticket":
         arrays.update(_pack("mask_", [m.astype(bool) for m in net.masks]))
         if config.experiment == "iterative" and unit.level > 0:
-            rates = layer_rates(config.rate, len(net.weights), config.output_rate)
-            next_masks = prune(net.weights, net.masks, rates, config.pruning)  # step 3 of the next round
+            next_masks = prune(net.weights, net.masks, pruning_rates(config, unit), config.pruning)  # step 3, next round
             arrays.update(_pack("next_mask_", [m.astype(bool) for m in next_masks]))
         keep = keep or unit.level == 0 or (config.reset == "none" and config.experiment == "iterative")
         arrays.update(rewind)

@@ -25,8 +25,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..errors import ConfigError, LotteryError
-from .experiments import (SETTINGS, ExperimentConfig, SettingError, Wording, at_least, field_problem, option_of,
-                          positive)
+from .experiments import (SETTINGS, ExperimentConfig, SettingError, Wording, at_least, field_problem, option_of)
 
 MNIST_INPUTS, MNIST_CLASSES, MNIST_TRAINING_IMAGES = 784, 10, 60000
 DEMO_MIN_ITERATIONS = 10  # the demo evaluates every max(10, iterations / 40) iterations
@@ -40,10 +39,6 @@ def option(dest):
 # ----------------------------------------------------------------------------
 # One option at a time
 # ----------------------------------------------------------------------------
-
-
-def fraction(v):  # strictly between 0 and 1
-    return 0 < v < 1
 
 
 # The options that are not settings of ExperimentConfig: argparse dest -> (test of one value,
@@ -151,8 +146,8 @@ def check_relations(args):
 
 # (how to read one value, what each value must be, example) per sweep; the reset sweep takes no values
 SWEEP_VALUES = {
-    "init-std": (float, positive, "positive numbers like 0.05 0.1 0.2"),
-    "rate": (float, fraction, "fractions between 0 and 1 like 0.2 0.5"),
+    "init-std": (float, SETTINGS["init_std"].ok, "positive numbers like 0.05 0.1 0.2"),
+    "rate": (float, SETTINGS["rate"].ok, "fractions between 0 and 1 like 0.2 0.5"),  # --rate's own check
     "size": (lambda s: tuple(int(w) for w in s.split("-")), lambda h: min(h) >= 1,
              "hidden widths joined by '-' like 100-33 300-100"),
     "late-reset": (int, lambda k: k >= 0, "iterations like 0 100 500"),
