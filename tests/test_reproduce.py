@@ -123,7 +123,7 @@ def test_quick_plan_scaled_down_puts_verdicts_first_and_ends_with_the_headline(t
     assert len(logged) > len(HEADLINE) and all("§" in line for line in logged[-len(HEADLINE):])
     assert "§4 Iterative tickets keep" in logged[-len(HEADLINE)]
     iterative = read_summary(tmp_path / "mnist-iterative")
-    assert {r["level"] for r in iterative if r["kind"] != "ticket"} == {9, 11}  # controls only where they decide
+    assert {r["level"] for r in iterative if r["kind"] != "ticket"} == {11, 12}  # controls only where they decide
     assert {(r["kind"], r["level"]) for r in read_summary(tmp_path / "mnist-oneshot") if r["kind"] != "ticket"} == {
         ("shuffle", 1)}
     for ref in [line.split("(")[1].rstrip(")") for line in text.splitlines() if line.startswith("![")]:
@@ -138,7 +138,8 @@ def test_quick_plan_reaches_the_sizes_its_claims_look_at():
     percent = lambda cfg, lv: 100 * np.average(level_fractions(cfg, lv), weights=[784 * 300, 300 * 100, 100 * 10])  # noqa: E731
     assert percent(it, it.rounds) < 4 and min(one.fractions) <= 0.05
     assert all(percent(cfg, lv) <= 35 for cfg in (one, it) for lv in cfg.control_levels)
-    assert one.iterations == it.iterations >= 30000 and one.trials >= 2 and one.controls >= 1
+    assert one.iterations == it.iterations >= 30000 and one.controls >= 1
+    assert one.trials == it.trials == 5  # the paper's 5 tickets: with 2, a 95% t interval is ±12.7 standard errors
 
 
 def test_full_plan_is_the_papers_scale_and_estimated_longer():
