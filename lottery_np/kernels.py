@@ -117,11 +117,3 @@ KERNELS = {
         "masked_weight_grad": masked_weight_grad_numba,
     },
 }
-
-
-def __getattr__(name):
-    """``kernels.BACKENDS``, the old home of the backend names, still works (they are in fast_layers now)."""
-    if name == "BACKENDS":
-        from .fast_layers import BACKENDS
-        return BACKENDS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

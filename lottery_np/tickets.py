@@ -23,9 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import load_mnist
+from .engine import train_fused
 from .errors import ResultsError
 from .network import MLP
-from .train import TrainConfig
+from .train import TrainConfig, train
 
 TICKET_FORMAT = 1
 
@@ -61,9 +63,6 @@ class Ticket:
     def train(self, data=None, callback=None):
         """Train a copy of the ticket's network with its stored settings; return the ``History``.
         data : a ``Dataset`` (default: MNIST loaded as ``self.data`` says)."""
-        from .data import load_mnist
-        from .engine import train_fused
-        from .train import train
         if data is None:
             data = load_mnist(**self.data)
         trainer = train_fused if self.trainer == "fused" else train

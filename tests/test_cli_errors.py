@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from lottery_np import data
-from lottery_np.paper import cli, demo, examine, reproduce, runner, sweeps, xor
+from lottery_np.paper import cli, compact, demo, examine, export, plots, reproduce, runner, xor
 from lottery_np.errors import ConfigError
 from lottery_np.paper.experiments import ExperimentConfig, Unit
-from lottery_np.paper.runner import ResultsFolder
+from lottery_np.paper.folders import ResultsFolder
 from lottery_np.paper.validate import in_cli_words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,8 +207,8 @@ def results_folder(path, experiment, finished):
 def places(tmp_path, monkeypatch):
     """A working directory with a file, a non-results folder and results folders; no real work possible."""
     for module, name in ((data, "load_mnist_raw"), (xor, "write_xor"), (demo, "run_demo"), (runner, "run"),
-                         (runner, "plot_folders"), (sweeps, "run_sweep"), (reproduce, "reproduce"),
-                         (examine, "examine_folder"), (runner, "ticket_of"), (runner, "compact")):
+                         (plots, "plot_folders"), (runner, "run_sweep"), (reproduce, "reproduce"),
+                         (examine, "examine_folder"), (export, "ticket_of"), (compact, "compact")):
         def reached(*args, _name=name, **kwargs):
             raise Reached(f"{_name} was called: the command line was not refused")
         monkeypatch.setattr(module, name, reached)

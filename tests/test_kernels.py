@@ -62,11 +62,8 @@ def test_numpy_reference_is_the_math(rng):
     np.testing.assert_allclose(k["masked_weight_grad"](x, dy, m), dw)
 
 
-def test_backend_names_are_still_importable_from_kernels():
-    """Their old home: lottery_np.paper imports them from here."""
+def test_the_backend_names_are_those_of_fast_layers():
+    """One home: ``fast_layers.BACKENDS`` (``lottery_np.BACKENDS`` hands it on)."""
+    import lottery_np
     from lottery_np.fast_layers import BACKENDS
-    from lottery_np.kernels import BACKENDS as old_name
-    assert old_name is BACKENDS and BACKENDS == ("numpy", "numba", "sparse", "auto")
-    import lottery_np.kernels as kernels
-    with pytest.raises(AttributeError, match="has no attribute 'BACKEND'"):
-        kernels.BACKEND
+    assert lottery_np.BACKENDS is BACKENDS and BACKENDS == ("numpy", "numba", "sparse", "auto")

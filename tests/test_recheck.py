@@ -7,7 +7,7 @@ import csv
 
 from lottery_np.paper.cli import main
 from lottery_np.paper.recheck import recheck, table
-from lottery_np.paper.runner import compact
+from lottery_np.paper.compact import compact
 
 CLI = ["--iterations", "60", "--eval-every", "20", "--sizes", "784", "40", "20", "10", "--quiet"]
 
@@ -22,7 +22,7 @@ def test_a_compact_folder_is_trained_again_from_its_masks_and_gives_its_numbers(
     assert all(r["committed"] == r["now"] for r in rows)
     from lottery_np.paper.experiments import Unit
     from lottery_np.paper.recheck import trained_weights
-    from lottery_np.paper.runner import open_existing
+    from lottery_np.paper.folders import open_existing
     weights, biases = trained_weights(open_existing(out), Unit(0, "ticket", 0))  # not kept: trained again
     (tmp_path / "elsewhere").rename(tmp_path / "trainings")  # the store back: the weights it keeps
     kept = trained_weights(open_existing(out), Unit(0, "ticket", 0))
@@ -85,5 +85,5 @@ def test_a_diverged_training_reads_as_diverged_and_the_default_picks_only_what_c
     compact(out, masks="last")  # keeps the last round's masks only: round 2 cannot be trained again
     (tmp_path / "trainings").rename(tmp_path / "elsewhere")
     from lottery_np.paper.recheck import default_trainings
-    from lottery_np.paper.runner import open_existing
+    from lottery_np.paper.folders import open_existing
     assert [u.id for u in default_trainings(open_existing(out))] == ["ticket-t0-l00", "ticket-t0-l03"]

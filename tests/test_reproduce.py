@@ -13,8 +13,10 @@ import pytest
 
 from lottery_np.paper.cli import main
 from lottery_np.paper.experiments import plan
-from lottery_np.paper.reproduce import all_folders, estimate_seconds, make_plan, reproduce
-from lottery_np.paper.runner import read_summary
+from lottery_np.paper.estimate import estimate_seconds
+from lottery_np.paper.folders import read_summary
+from lottery_np.paper.plans import all_folders, make_plan
+from lottery_np.paper.reproduce import reproduce
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=1, controls=1, fractions=(0.5, 0.1),
@@ -110,7 +112,7 @@ def test_quick_plan_scaled_down_puts_verdicts_first_and_ends_with_the_headline(t
     """The quick plan as it is (levels, rounds, controls where they decide), on a small network and a short
     training: the report opens with the verdict table and the headline figure, and the last lines the plan
     logs are the headline verdicts."""
-    from lottery_np.paper.reproduce import HEADLINE
+    from lottery_np.paper.report import HEADLINE
     logged = []
     path = reproduce(tmp_path, jobs=2, overrides=dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20,
                                                       xor_trials=20), progress=False, log=logged.append)
@@ -133,7 +135,7 @@ def test_quick_plan_scaled_down_puts_verdicts_first_and_ends_with_the_headline(t
 def test_quick_plan_reaches_the_sizes_its_claims_look_at():
     """The quick plan can decide the §4 claims only if its iterative tickets go below 4%, its one-shot tickets
     reach 5% (where they lose accuracy) and its controls sit at the small sizes (≤ 35%) the claims compare."""
-    from lottery_np.paper.reproduce import level_fractions
+    from lottery_np.paper.levels import level_fractions
     (_, one), (_, it) = make_plan("quick")[0]
     percent = lambda cfg, lv: 100 * np.average(level_fractions(cfg, lv), weights=[784 * 300, 300 * 100, 100 * 10])  # noqa: E731
     assert percent(it, it.rounds) < 4 and min(one.fractions) <= 0.05
@@ -153,7 +155,8 @@ def test_full_plan_is_the_papers_scale_and_estimated_longer():
 
 
 def test_sweeps_run_into_a_plan_folder_are_found_only_when_finished_with_its_settings(reference, tmp_path):
-    from lottery_np.paper.reproduce import SWEEP_ORDER, sweeps_in_folder
+    from lottery_np.paper.plans import SWEEP_ORDER
+    from lottery_np.paper.reproduce import sweeps_in_folder
     experiments, sweeps = make_plan("quick", overrides=TINY)
     main_cfg = experiments[0][1]
     found = sweeps_in_folder(reference, main_cfg)
@@ -164,7 +167,7 @@ def test_sweeps_run_into_a_plan_folder_are_found_only_when_finished_with_its_set
     partial = tmp_path / "partial"
     shutil.copytree(reference / "sweep-reset", partial / "sweep-reset")
     shutil.copytree(reference / "trainings", partial / "trainings")
-    from lottery_np.paper.runner import open_existing
+    from lottery_np.paper.folders import open_existing
     variant = open_existing(partial / "sweep-reset" / "oneshot-none")
     last = [u for u in plan(variant.config)][-1]
     variant.store.file(variant.key(last)).unlink()  # one training missing (one the main experiments do not share)
@@ -175,7 +178,7 @@ def test_report_is_regenerated_from_a_compact_folder_without_its_store(reference
     """`lottery-np report` on a committed-style copy (every folder compact, no trainings store) writes
     the same REPORT.md the plan wrote, and redraws its figures."""
     import shutil
-    from lottery_np.paper.runner import compact
+    from lottery_np.paper.compact import compact
     copy = tmp_path / "committed"
     shutil.copytree(reference, copy)
     for config in sorted(copy.rglob("config.json")):
@@ -209,7 +212,7 @@ def test_a_plan_run_in_parts_gives_the_same_results_and_says_how_it_was_run(refe
     logged = []
     path = reproduce(tmp_path, jobs=2, overrides=TINY_MAIN, progress=False, log=logged.append,
                      only=["xor", "mnist-iterative"])
-    from lottery_np.paper.reproduce import HEADLINE
+    from lottery_np.paper.report import HEADLINE
     assert all("§4" in line for line in logged[-len(HEADLINE):])  # the plan ends with the headline verdicts
     assert summaries(tmp_path) == {k: v for k, v in summaries(reference).items() if k in summaries(tmp_path)}
     text = path.read_text()
@@ -219,24 +222,6 @@ def test_a_plan_run_in_parts_gives_the_same_results_and_says_how_it_was_run(refe
     from lottery_np.paper.plans import unknown_parts
     assert unknown_parts(["sweep-size/iterative-60-20", "sweep-size/iterative-1-1"], "quick", TINY) == [
         "sweep-size/iterative-1-1"]  # one variant of a sweep is a part: a long sweep over several sittings
-
-
-def test_every_name_the_command_line_imports_from_reproduce_is_there():
-    """reproduce.py was split by job (plans, estimate, report, claims); what cli.py and the tests import
-    from it still resolves, to the same objects as in their new homes."""
-    import ast
-    from lottery_np.paper import claims, estimate, plans, report, reproduce as R
-    wanted = set(R.__all__)
-    for path in [ROOT / "lottery_np" / "paper" / "cli.py", *sorted((ROOT / "tests").glob("*.py"))]:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("reproduce"):
-                wanted |= {a.name for a in node.names}
-    assert "reproduce" in wanted and "regenerate" in wanted and "estimate_seconds" in wanted
-    missing = [name for name in sorted(wanted) if not hasattr(R, name)]
-    assert not missing, missing
-    for module in (plans, estimate, report, claims):
-        for name in wanted & set(vars(module)):
-            assert getattr(R, name) is getattr(module, name), name
 
 
 def test_how_it_was_run_counts_core_hours_without_the_time_a_part_was_paused():

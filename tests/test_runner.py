@@ -17,7 +17,9 @@ import pytest
 from lottery_np import ResultsError
 from lottery_np.paper.cli import main
 from lottery_np.paper.experiments import ExperimentConfig, plan
-from lottery_np.paper.runner import read_summary, run, write_outputs
+from lottery_np.paper.folders import read_summary
+from lottery_np.paper.plots import write_outputs
+from lottery_np.paper.runner import run
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["mnist", "iterative", "--iterations", "150", "--eval-every", "50", "--trials", "2", "--controls", "1",
@@ -107,7 +109,7 @@ def test_folder_that_is_not_a_results_folder_is_refused(tmp_path, capsys):
 def test_damaged_unit_file_is_named(reference, tmp_path):
     import shutil
     from lottery_np.paper.experiments import Unit
-    from lottery_np.paper.runner import open_existing
+    from lottery_np.paper.folders import open_existing
     copy = tmp_path / "copy"
     shutil.copytree(reference, copy)
     shutil.copytree(store_of(reference), store_of(copy))

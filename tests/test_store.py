@@ -11,11 +11,15 @@ import numpy as np
 import pytest
 
 import lottery_np as lt
-from lottery_np.paper import runner
+from lottery_np.paper import runner, store as store_module
 from lottery_np.paper.cli import main
 from lottery_np.paper.experiments import ExperimentConfig, Unit, distinct, plan, unit_key
-from lottery_np.paper.reproduce import all_folders, describe_estimate, make_plan
-from lottery_np.paper.runner import open_existing, read_summary, run, write_outputs
+from lottery_np.paper.estimate import describe_estimate
+from lottery_np.paper.folders import ResultsFolder, open_existing, read_summary
+from lottery_np.paper.levels import curve_levels
+from lottery_np.paper.plans import all_folders, make_plan
+from lottery_np.paper.plots import write_outputs
+from lottery_np.paper.runner import run
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SMALL = dict(sizes=(784, 40, 20, 10), iterations=60, eval_every=20, trials=1, controls=1, rounds=2, fractions=(0.5,))
@@ -313,7 +317,7 @@ def test_a_full_disk_is_one_line_leaves_no_temporary_file_and_keeps_what_finishe
                 return FullDisk(f)
         return f
 
-    monkeypatch.setattr(runner, "open", opening, raising=False)
+    monkeypatch.setattr(store_module, "open", opening, raising=False)
     out = tmp_path / "it"
     args = ["mnist", "iterative", *CLI, "--out", str(out), "--trials", "1", "--controls", "1", "--rounds", "2"]
     assert main(args) == 2
@@ -361,7 +365,7 @@ def test_the_plans_count_distinct_trainings():
 def test_write_outputs_draws_the_curves_the_folder_holds(tmp_path):
     cfg = small(experiment="iterative", controls=0, rounds=3)
     folder = run([(tmp_path / "it", cfg)], progress=False)[0]
-    assert runner.curve_levels(folder.records()) == [0, 1, 2, 3]
+    assert curve_levels(folder.records()) == [0, 1, 2, 3]
     assert "training_curves.png" in write_outputs(folder)
 
 
@@ -372,7 +376,7 @@ def test_compacting_a_sweep_takes_its_finished_variants_not_compact_yet(tmp_path
     cfg = small(experiment="iterative", controls=0, rounds=1)
     run([(sweep / "rate-0.2", cfg), (sweep / "rate-0.5", cfg.replace(rate=0.5))], progress=False)
     run([(sweep / "rate-0.7", cfg.replace(rate=0.7))], progress=False)
-    runner.ResultsFolder(sweep / "rate-0.7", cfg.replace(rate=0.7, rounds=2)).open()  # grown, as a run still training
+    ResultsFolder(sweep / "rate-0.7", cfg.replace(rate=0.7, rounds=2)).open()  # grown, as a run still training
     assert main(["compact", str(sweep / "rate-0.2")]) == 0  # one sitting compacted the first already
     assert compact_targets([sweep]) == [str(sweep / "rate-0.5")]
     assert main(["compact", str(sweep)]) == 0 and open_existing(sweep / "rate-0.5").compact

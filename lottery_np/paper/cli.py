@@ -243,7 +243,7 @@ def ready_to_run(experiments, data_dir=None):
     """Refuse now, before any folder is written, what the runner would refuse later: a folder of
     another configuration, or MNIST that cannot be loaded (it stays loaded for the run)."""
     from .experiments import mnist_for
-    from .runner import ResultsFolder
+    from .folders import ResultsFolder
     for path, config in experiments:
         ResultsFolder(path, config).open(create=False)
     if experiments:  # none for a plan's XOR part alone
@@ -251,7 +251,8 @@ def ready_to_run(experiments, data_dir=None):
 
 
 def run_mnist_command(args):
-    from .runner import plot_folders, run, write_outputs
+    from .plots import plot_folders, write_outputs
+    from .runner import run
     if args.mnist_command == "plot":
         for line in plot_folders(args.folders, args.out):
             print(line)
@@ -268,8 +269,9 @@ def run_mnist_command(args):
 
 def run_sweep_command(args):
     from pathlib import Path
-    from .runner import find_store
-    from .sweeps import run_sweep, sweep_configs
+    from .store import find_store
+    from .runner import run_sweep
+    from .sweeps import sweep_configs
     base = args.config  # made once, by validate.check
     values = validate.sweep_values(args.sweep, args.values)
     with dask_executor(args.scheduler) as (executor, workers):
@@ -284,11 +286,12 @@ def run_sweep_command(args):
 
 def run_reproduce_command(args):
     from pathlib import Path
-    from .reproduce import all_folders, in_part, make_plan, reproduce
+    from .plans import all_folders, in_part, make_plan
+    from .reproduce import reproduce
     with dask_executor(args.scheduler) as (executor, workers):
         plan = [(f, c) for f, c in all_folders(*make_plan(args.mode, args.seed, args.backend)) if in_part(f, args.only)]
         if args.estimate:
-            from .reproduce import describe_estimate, estimate_seconds
+            from .estimate import describe_estimate, estimate_seconds
             jobs = workers or args.jobs
             print(describe_estimate(args.mode, plan, jobs, estimate_seconds(plan, jobs, args.backend)))
             return
@@ -333,7 +336,7 @@ def run_examine_command(args):
         before = drawn_before(args.folder)
         if before is None:
             raise
-        from .runner import open_existing
+        from .folders import open_existing
         tickets = [r for r in open_existing(args.folder).records() if r["kind"] == "ticket" and r["trial"] == args.trial]
         print(f"{e}, so section 5 cannot be redrawn from it. Its tickets of trial {args.trial}: {len(tickets)} levels, "
               f"{tickets[0]['percent_remaining']:.1f}% to {tickets[-1]['percent_remaining']:.2f}% of the weights. "
@@ -348,7 +351,7 @@ def run_examine_command(args):
 def run_export_command(args):
     from ..tickets import save_ticket
     from .experiments import Unit
-    from .runner import ticket_of
+    from .export import ticket_of
     unit = Unit(args.level, args.kind, args.trial, args.draw if args.kind != "ticket" else 0)
     ticket = ticket_of(args.folder, unit)
     save_ticket(args.out, ticket)
@@ -359,7 +362,7 @@ def run_export_command(args):
 
 
 def run_compact_command(args):
-    from .runner import compact
+    from .compact import compact
     for folder in validate.compact_targets(args.folders):  # a sweep's folder stands for its variants
         sizes = compact(folder, masks=args.masks)
         kept = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sizes.items()) or "no curves or masks to keep"
@@ -386,7 +389,7 @@ def dask_executor(address):
         yield None, None
         return
     try:
-        from dask.distributed import Client
+        from dask.distributed import Client  # optional: the [dask] extra, needed only with --scheduler
     except ImportError:
         raise ConfigError("--scheduler needs Dask: pip install -e '.[dask]'") from None
     try:
@@ -418,7 +421,7 @@ def main(argv=None):
     except LotteryError as e:
         return fail(str(e))
     except OSError as e:  # a disk that fills up or a folder removed while we run
-        from .runner import write_failed
+        from .store import write_failed
         return fail(write_failed(e))
     except KeyboardInterrupt as e:  # the runner's says how many trainings are saved
         print(f"lottery-np: {str(e) or 'interrupted'}", file=sys.stderr)

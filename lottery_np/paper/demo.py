@@ -58,9 +58,9 @@ def run_demo(out, iterations=2000, seed=0, backend="numpy", fractions=FRACTIONS,
 
 
 def plot_demo(rows, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib  # here, not at the top: the demo draws off-screen (Agg) without changing the backend
+    matplotlib.use("Agg")  # of a program that only imports this module
+    import matplotlib.pyplot as plt  # after the backend is chosen
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     for i, r in enumerate(rows):

@@ -6,22 +6,28 @@ a log grid, so that nearby levels share one measurement), in as many single-thre
 processes as the plan will use, so that the workers' cost to each other is included.
 ``training_estimates`` returns seconds per distinct training; ``describe_estimate`` is the
 line ``lottery-np reproduce`` prints before it starts.
+
+Without measuring, ``rough_seconds`` scales the committed paper-scale run's times (the line
+``lottery-np mnist`` and ``sweep`` print before they start).
 """
 import os
 import time
 
 import numpy as np
 
+from .. import engine
+from ..data import Dataset, load_mnist
+from ..network import MLP
+from ..train import TrainConfig, train
 from .experiments import distinct, plan, records_curve, unit_key
-from .plans import level_fractions
+from .levels import level_fractions
+from .workers import local_executor
 
 _MEASURE_DATA = {}
 
 
 def _measure_data():
     """MNIST and the engine's view of it, once per worker process (not once per density)."""
-    from .. import engine
-    from ..data import Dataset, load_mnist
     if "mnist" not in _MEASURE_DATA:
         d = load_mnist()
         tiny = Dataset(d.x_train, d.y_train, d.x_val[:60], d.y_val[:60], d.x_test[:60], d.y_test[:60])
@@ -42,9 +48,6 @@ def training_seconds(sizes, fractions, backend="fused", steps=100, repeat=5):
     """Measured (seconds per training step, seconds per evaluated example) on real MNIST for a
     network of ``sizes`` keeping ``fractions`` of each layer's weights (at random positions):
     medians of ``repeat`` timings of ``steps`` steps and of an evaluation of 1,000 images."""
-    from .. import engine
-    from ..network import MLP
-    from ..train import TrainConfig, train
     d, tiny, prepared, x_eval = _measure_data()
     rng = np.random.default_rng(0)
     net = MLP.initialize(sizes, seed=0, backend="auto" if backend == "fused" else backend)
@@ -94,7 +97,6 @@ def training_estimates(folders, jobs, backend="fused", steps=100):
     weights that are left), in ``jobs`` single-threaded worker processes at once, like the real
     ones, so that the estimate includes what the workers cost each other. ``steps`` per measurement:
     fewer is quicker and noisier."""
-    from .runner import local_executor
     units = distinct(cfg for _, cfg in folders)
     curve = {}
     for _, cfg in folders:  # a training records its test curve if any experiment sharing it draws it
@@ -137,3 +139,26 @@ def duration(seconds):
     if seconds is None:
         return "not recorded"
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+# Seconds per training of LeNet-300-100 at 50,000 iterations in the committed paper-scale run (two jobs on
+# the 2-core reference machine; README, Performance), by the fraction of weights left: what `rough_seconds`
+# scales. `lottery-np reproduce --estimate` measures this machine instead.
+REFERENCE_SECONDS = ((0.17, 103.0), (0.10, 78.0), (0.0, 45.0))
+REFERENCE_WEIGHTS, REFERENCE_ITERATIONS = 784 * 300 + 300 * 100 + 100 * 10, 50000
+
+
+def rough_seconds(config, unit):
+    """About how long one training takes, from the reference run's times: scaled by iterations and by
+    the number of weights (never below a twentieth: evaluation and bookkeeping remain)."""
+    n = [a * b for a, b in zip(config.sizes, config.sizes[1:])]
+    left = sum(f * w for f, w in zip(level_fractions(config, unit.level), n)) / sum(n)
+    per = next(s for lo, s in REFERENCE_SECONDS if left >= lo)
+    return per * config.iterations / REFERENCE_ITERATIONS * max(sum(n) / REFERENCE_WEIGHTS, 0.05)
+
+
+def rough_duration(seconds):
+    """A rough wall time in words for the line printed before a run, e.g. "a few seconds" or "12 min"."""
+    if seconds < 60:
+        return "under a minute" if seconds >= 1 else "a few seconds"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"

@@ -20,9 +20,14 @@ Everything here reads a ticket as the paper describes it — its initial weights
 All functions are pure: arrays in, arrays out. ``load_iterative_tickets``
 reads them from an iterative experiment's results folder.
 """
+from pathlib import Path
+
 import numpy as np
 
 from ..errors import ResultsError
+from .experiments import Unit, theta0
+from .folders import open_existing
+from .store import atomic_write
 
 LAYER_NAMES = ("first hidden", "second hidden", "output")
 HISTOGRAM_LEVELS = (100, 51.2, 16.8, 5.5)  # percent remaining, as in the paper's figure
@@ -38,8 +43,6 @@ def load_iterative_tickets(results_dir, trial=0):
     masks_by_level : one list of 0/1 masks per finished pruning level, level 0 first.
     percents : percent of all weights remaining at each of those levels.
     """
-    from .experiments import Unit, theta0
-    from .runner import open_existing
     folder = open_existing(results_dir)
     cfg = folder.config
     if cfg.experiment != "iterative":
@@ -72,7 +75,6 @@ class NoMasks(ResultsError):
 def drawn_before(results_dir):
     """Where section 5's figures and table of a folder were drawn when it was run (its ``examine/``,
     or the plan's beside it), or None."""
-    from pathlib import Path
     for out in (Path(results_dir) / "examine", Path(results_dir).parent / "examine"):
         if (out / "summary.md").is_file():
             return out
@@ -149,7 +151,7 @@ def summary_markdown(rows):
 def plot_initial_values(weights0, masks_by_level, percents, std, targets=HISTOGRAM_LEVELS, path=None):
     """Density of the survivors' initial values, one panel per level (nearest to ``targets``),
     one line per layer, with the N(0, σ²) they were drawn from for reference."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # here: the report's text and verdicts need NumPy only
     idx = levels_to_draw(percents, targets)
     fig, axes = plt.subplots(1, len(idx), figsize=(3.4 * len(idx), 3), sharex=True)
     axes = np.atleast_1d(axes)
@@ -172,7 +174,7 @@ def plot_initial_values(weights0, masks_by_level, percents, std, targets=HISTOGR
 
 def plot_connections(masks_by_level, percents, targets=CONNECTION_LEVELS, path=None):
     """Incoming connections per unit, sorted descending, per layer, at the levels nearest ``targets``."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # here: the report's text and verdicts need NumPy only
     idx = levels_to_draw(percents, targets)
     n_layers = len(masks_by_level[0])
     fig, axes = plt.subplots(1, n_layers, figsize=(3.8 * n_layers, 3))
@@ -191,7 +193,7 @@ def plot_connections(masks_by_level, percents, targets=CONNECTION_LEVELS, path=N
 def plot_first_layer(masks_by_level, percents, targets=FIRST_LAYER_LEVELS, path=None):
     """Each input pixel's surviving connections into the first hidden layer, one 28×28 image per level
     (nearest ``targets``), each with its own colour scale: 0 (black) to the most any pixel keeps there."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # here: the report's text and verdicts need NumPy only
     idx = levels_to_draw(percents, targets)
     fig, axes = plt.subplots(1, len(idx), figsize=(2.3 * len(idx), 2.6))
     for ax, i in zip(np.atleast_1d(axes), idx):
@@ -211,8 +213,6 @@ def plot_first_layer(masks_by_level, percents, targets=FIRST_LAYER_LEVELS, path=
 def examine_folder(results_dir, out, trial=0):
     """Figures and the summary table of one ticket of an iterative results folder, written to ``out``.
     Returns ``(rows, percents)``."""
-    from pathlib import Path
-    from .runner import _atomic_write
     out = Path(out)
     weights0, masks, percents, std = load_iterative_tickets(results_dir, trial)  # raises before anything is written
     out.mkdir(parents=True, exist_ok=True)
@@ -221,12 +221,12 @@ def examine_folder(results_dir, out, trial=0):
     plot_first_layer(masks, percents, path=out / "first_layer.png")
     idx = sorted(set(nearest_levels(percents, HISTOGRAM_LEVELS + CONNECTION_LEVELS)))
     rows = [r for r in ticket_summary(weights0, masks, percents, std) if r["level"] in idx]
-    _atomic_write(out / "summary.md", (summary_markdown(rows) + "\n").encode())
+    atomic_write(out / "summary.md", (summary_markdown(rows) + "\n").encode())
     return rows, percents
 
 
 def _save(fig, path):
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # here: the report's text and verdicts need NumPy only
     if path is not None:
         fig.savefig(path, dpi=110)
         plt.close(fig)

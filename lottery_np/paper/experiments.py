@@ -51,6 +51,7 @@ from ..network import INITS, MLP, init_weights
 from ..optim import RULES as OPTIMIZERS
 from ..pruning import PRUNINGS, full_masks, layer_rates, oneshot_rates, percent_remaining
 from ..train import TrainConfig, train
+from .levels import pick_levels
 
 TRAIN_BACKENDS = ("fused",) + BACKENDS  # "fused": lottery_np/engine/; the others: train.py with those kernels
 KINDS = ("ticket", "reinit", "shuffle")
@@ -239,7 +240,6 @@ class ExperimentConfig:
         """The levels whose training curves the figures draw: only their units of the first trial
         evaluate the test set at every evaluation (with ``record_test_curve``); the others only at
         new validation minima (a 10,000-image test pass costs two validation passes)."""
-        from .plots import pick_levels
         return pick_levels(range(self.n_levels))
 
     def has_controls(self, level):

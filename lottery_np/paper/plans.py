@@ -78,19 +78,6 @@ def all_folders(experiments, sweeps):
     return experiments + [(f"sweep-{name}/{variant}", cfg) for name, named in sweeps.items() for variant, cfg in named]
 
 
-def level_fractions(cfg, level):
-    """Fraction of each layer's weights that a unit at ``level`` of ``cfg`` keeps. With global pruning
-    the hidden layers keep this fraction together, not each (how it splits between them depends on the
-    trained weights), so per layer it is an approximation; the total, and the output layer's, are exact."""
-    from ..pruning import layer_rates, oneshot_rates
-    n = len(cfg.sizes) - 1
-    if level == 0:
-        return [1.0] * n
-    if cfg.experiment == "iterative":
-        return [(1 - r) ** level for r in layer_rates(cfg.rate, n, cfg.output_rate)]
-    return [1 - r for r in oneshot_rates(cfg.fractions[level - 1], n)]
-
-
 def unknown_parts(only, mode="quick", overrides=None):
     """The names in ``only`` that are not parts of the plan (the one rule behind ``--only``'s error
     and ``reproduce(only=...)``'s)."""

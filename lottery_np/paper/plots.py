@@ -3,8 +3,11 @@
 Each point is the mean over trials (and control draws) with an error bar from
 the minimum to the maximum, against the percent of weights remaining; the x
 axis runs from the full network down to the sparsest, log-scaled for iterative
-pruning. Functions take rows of ``summary.csv`` (see ``runner.read_summary``)
+pruning. Functions take rows of ``summary.csv`` (see ``folders.read_summary``)
 or unit records, return the matplotlib Figure, and save it when given a path.
+``write_outputs`` draws a finished experiment folder's figures and table,
+``plot_folders`` redraws folders (``lottery-np mnist plot``); ``finish_sweep`` draws a sweep's
+figure (``plot_sweep``) and writes its table.
 """
 from pathlib import Path
 
@@ -12,7 +15,12 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 
-from .stats import level_stats, level_table  # noqa: F401 (level_table: the table beside the figures, as plots.level_table)
+from ..errors import ResultsError
+from .folders import open_existing, summary_rows
+from .levels import curve_levels, pick_levels
+from .stats import level_stats, level_table
+from .store import atomic_write
+from .sweeps import sweep_table, ticket_size
 
 STYLE = {"ticket": dict(color="tab:blue", marker="o", ls="-", label="winning ticket (reset to θ0)"),
          "reinit": dict(color="tab:orange", marker="s", ls="--", label="control 1: random reinit"),
@@ -133,13 +141,6 @@ def folder_labels(paths):
     return [str(p) for p in paths]
 
 
-def pick_levels(levels, n=4):
-    """About ``n`` levels spread from the first to the last."""
-    levels = sorted(set(levels))
-    idx = np.unique(np.round(np.linspace(0, len(levels) - 1, min(n, len(levels)))).astype(int))
-    return [levels[i] for i in idx]
-
-
 def curve_limits(curves, pad=0.03):
     """y limits (in %) that show every point of every curve: from the lowest to the highest value,
     widened by ``pad`` of the range, within 0–100."""
@@ -182,8 +183,90 @@ def plot_curves(records, levels=None, path=None, title="test accuracy during tra
     return _save(fig, path)
 
 
+def plot_sweep(name, named_rows, path=None, log_x=None):
+    """Tickets of every experiment of a sweep on one figure (mean, min–max bars); for the
+    size sweep, the winning-ticket sizes are marked (▼ fastest, ★ most accurate)."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    log_x = (name != "init-std") if log_x is None else log_x
+    for (label, rows), color in zip(named_rows, colors * 3):
+        tickets = [r for r in rows if r["kind"] == "ticket"]
+        if not tickets:
+            continue
+        style = dict(color=color, marker="o", label=label, ls="--" if label.startswith("oneshot") else "-")
+        _errorbar(a1, level_stats(tickets, "convergence_iteration")["ticket"], **style)
+        _errorbar(a2, level_stats(tickets, "test_accuracy")["ticket"], scale=100, **style)
+        if name == "size":
+            conv = {p["x"]: p["mean"] for p in level_stats(tickets, "convergence_iteration")["ticket"]}
+            acc = {p["x"]: p["mean"] for p in level_stats(tickets, "test_accuracy")["ticket"]}
+            x_conv, x_acc = ticket_size(rows)
+            a1.plot([x_conv], [conv[x_conv]], "v", color=color, markersize=11)
+            a2.plot([x_acc], [100 * acc[x_acc]], "*", color=color, markersize=13)
+    a1.set_ylabel("convergence iteration (tickets)")
+    a2.set_ylabel("test accuracy at convergence (%)")
+    for a in (a1, a2):
+        _percent_axis(a, log_x)
+    a1.legend(fontsize=7)
+    fig.suptitle(f"section 6 sweep: {name}")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def _save(fig, path):
     if path is not None:
         fig.savefig(path, dpi=110)
         plt.close(fig)
     return fig
+
+
+# ----------------------------------------------------------------------------
+# A results folder's figures
+# ----------------------------------------------------------------------------
+
+
+def write_outputs(folder):
+    """Once an experiment is complete: ``summary.md`` and its figures (the training curves only if the
+    experiment records test curves and the folder holds them: a compact folder without curves keeps
+    the figure it has)."""
+    cfg, records = folder.config, folder.records()
+    rows = summary_rows(records)
+    name = {"oneshot": "one-shot pruning (section 3)", "iterative": "iterative pruning (section 4)"}[cfg.experiment]
+    title = f"LeNet {'-'.join(map(str, cfg.sizes))}, {name}, {cfg.trials} trial(s), {cfg.iterations} iterations"
+    plot_levels(rows, folder.path / "convergence_accuracy.png", title=title,
+                      log_x=cfg.experiment == "iterative")
+    drawn = ["summary.md", "convergence_accuracy.png"]
+    levels = curve_levels(records)
+    if cfg.record_test_curve and (levels is not None or any("history" in r for r in records)):
+        plot_curves([r for r in records if "history" in r], levels=levels, path=folder.path / "training_curves.png")
+        drawn.append("training_curves.png")
+    text = (f"# {title}\n\nMean over trials (and control draws), min–max in brackets. "
+            f"Convergence iteration = iteration of minimum validation loss; test accuracy at that iteration.\n\n"
+            f"{level_table(rows)}\n\n![convergence and accuracy](convergence_accuracy.png)\n"
+            + ("\n![training curves](training_curves.png)\n" if cfg.record_test_curve else ""))
+    atomic_write(folder.path / "summary.md", text.encode())
+    return drawn
+
+
+def plot_folders(paths, out=None):
+    """Redraw each folder's figures and table; given two or more folders, draw their tickets on one figure."""
+    folders = [open_existing(p) for p in paths]
+    for f in folders:  # every folder checked before any is written to
+        if not f.records():
+            raise ResultsError(f"{f.path} has no finished trainings yet")
+    lines = []
+    for f in folders:
+        drawn = write_outputs(f)
+        kept = "" if "training_curves.png" in drawn else " (it keeps no training curves: training_curves.png left as it was)"
+        lines.append(f"{f.path}: {', '.join(drawn)}{kept}")
+    if len(folders) >= 2:  # their tickets on one figure (compare_experiments names it)
+        target = Path(out) if out else folders[0].path
+        target.mkdir(parents=True, exist_ok=True)
+        lines.append(str(compare_experiments(
+            [(f.path, f.config.experiment, summary_rows(f.records())) for f in folders], target)))
+    return lines
+
+
+def finish_sweep(name, out, named_rows):
+    """The sweep's figure and table, from each variant's summary rows."""
+    plot_sweep(name, named_rows, out / "sweep.png")
+    atomic_write(out / "sweep.md", sweep_table(name, named_rows).encode())

@@ -12,7 +12,10 @@ it judges nothing.
 import time
 
 from ..errors import ResultsError
-from .experiments import Unit, _nan_to_none, _unpack, inputs_for, plan
+from .experiments import _nan_to_none, _unpack  # private names of experiments.py: item 1 reshapes them
+from .experiments import Unit, inputs_for, mnist_for, plan, run_unit
+from .folders import open_existing
+from .workers import local_executor, work
 
 COLUMNS = ("convergence_iteration", "test_accuracy", "min_val_loss")
 
@@ -75,7 +78,6 @@ def trained_weights(folder, unit, data_dir=None):
     """A finished training's trained weights and biases, ``(weights, biases)``: from the store where it is at
     hand, else trained again from what the folder keeps (a compact committed folder keeps no weights; on the
     CPU model that made it the numbers are the same, bit for bit, else within the tolerance the report states)."""
-    from .experiments import run_unit
     arrays = folder.load(unit, arrays=True)[1]
     if "trained_w_0" not in arrays:
         arrays = run_unit(folder.config, unit, inputs_from_record(folder, unit), data_dir=data_dir, curve=False,
@@ -86,8 +88,6 @@ def trained_weights(folder, unit, data_dir=None):
 def recheck(path, ids=None, jobs=1, data_dir=None, log=print):
     """Train ``ids`` (default: ``default_trainings``) of the folder ``path`` again and compare with what it
     records. Returns ``[{"id", "committed": {...}, "now": {...}, "seconds"}]``; writes nothing."""
-    from .experiments import mnist_for
-    from .runner import _work, local_executor, open_existing
     folder = open_existing(path)
     units = chosen(folder, ids)
     inputs = {u.id: inputs_from_record(folder, u) for u in units}  # every one checked before any training
@@ -96,7 +96,7 @@ def recheck(path, ids=None, jobs=1, data_dir=None, log=print):
     out = []
     with local_executor(jobs) as pool:
         start = time.time()
-        futures = [(u, pool.submit(_work, folder.config.to_dict(), (u.level, u.kind, u.trial, u.draw), inputs[u.id],
+        futures = [(u, pool.submit(work, folder.config.to_dict(), (u.level, u.kind, u.trial, u.draw), inputs[u.id],
                                    data_dir, False, False)) for u in units]
         for u, fut in futures:
             record, _ = fut.result()

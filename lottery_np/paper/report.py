@@ -3,16 +3,22 @@ beside the paper's, the tables and the figures.
 
 Everything here renders what a finished plan folder holds; the verdicts themselves come from
 ``claims`` (picked by name, never by position) and the level tables from the summary rows
-(``runner.read_summary``). Nothing here trains, and nothing here draws a figure.
+(``folders.read_summary``). Nothing here trains, and nothing here draws a figure.
 """
+import csv
+import io
 import os
 from pathlib import Path
 
 from . import claims as C
 from .estimate import duration as _duration
+from .examine import summary_markdown
+from .experiments import _nan_to_none  # a private name of experiments.py: item 1 reshapes it
+from .experiments import plan, unit_key
+from .folders import open_existing, read_summary
 from .plans import SWEEP_ORDER
-from .runner import read_summary
 from .stats import level_table
+from .xor import tables_markdown
 
 # The claims that carry the paper's message, printed when a plan ends (names as in ``claims.mnist_claims``).
 HEADLINE = ("iterative_vs_oneshot", "controls_drop_earlier", "iterative_control1", "iterative_control2")
@@ -141,8 +147,6 @@ def plan_rows(out):
     """Every finished training of every experiment folder of the plan folder ``out`` (``mnist-*``, each sweep's
     variants), folder by folder in the order of their names (``mnist-iterative`` first), each folder's in plan
     order: ``[(folder, unit, key, summary row)]``."""
-    from .experiments import plan, unit_key
-    from .runner import open_existing
     found = []
     for path in [p.parent for p in sorted([*Path(out).glob("*/config.json"), *Path(out).glob("sweep-*/*/config.json")])]:
         folder = open_existing(path)
@@ -161,7 +165,6 @@ TRAINING_COLUMNS = ("key", "percent_remaining", "convergence_iteration", "test_a
 def _numbers(row):
     """What a training gave, comparable: convergence iteration, test accuracy, min. validation loss (None
     where it diverged, so that two records of one diverged training are equal)."""
-    from .experiments import _nan_to_none
     return tuple(_nan_to_none([row[k] for k in ("convergence_iteration", "test_accuracy", "min_val_loss")]))
 
 
@@ -169,9 +172,6 @@ def trainings_csv(out):
     """``summary.csv`` of a plan folder: each distinct training once, by its key, with its numbers and every
     ``folder/unit`` of the plan that is it. A training trained twice with numbers that differ (on two CPU
     models, see ``trained_twice``) has a row for each, each naming the folders that hold those numbers."""
-    import csv
-    import io
-    from .experiments import _nan_to_none
     by_run = {}
     for folder, u, key, row in plan_rows(out):
         by_run.setdefault((key, _numbers(row)), [row, []])[1].append(f"{folder}/{u.id}")
@@ -380,7 +380,6 @@ def differences_section(out):
 def xor_section(result):
     """The §2 claims (``claims.xor_claims``, by name) and the report's lines for them and both XOR
     tables: ``(claims, lines)``."""
-    from .xor import tables_markdown
     claims = C.xor_claims(result)
     s = result["settings"]
     return claims, ["## §2 XOR", "", C.markdown(claims.values()), "",
@@ -392,7 +391,6 @@ def xor_section(result):
 def examine_section(result, first_layer=True):
     """The §5 claims (``claims.examine_claims``, by name) and the report's lines for them and the
     table of one ticket (trial 0 of the iterative experiment): ``(claims, lines)``."""
-    from .examine import summary_markdown
     rows, _ = result
     claims = C.examine_claims(rows)
     return claims, ["## §5 Examining winning tickets (ticket 0 of the iterative experiment)", "",

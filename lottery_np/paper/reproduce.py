@@ -15,7 +15,7 @@ cores; ``--full`` is the paper's scale.
 
 This module sequences a plan — run (or resume, or run in parts), then ``finish``: figures,
 section 5, the report — and regenerates a report from a finished folder. Its other jobs live
-beside it, and their names are importable from here too:
+beside it:
 
 * ``plans``    — the plans' settings and their experiments and sweeps by folder;
 * ``estimate`` — how long a plan takes on this machine, measured at each level's density;
@@ -25,31 +25,28 @@ beside it, and their names are importable from here too:
 import json
 import os
 import platform
+import subprocess
 import time
 from pathlib import Path
 
+import llvmlite.binding as ll
+import numba
 import numpy as np
+from threadpoolctl import threadpool_info
 
+from .. import __version__
 from ..errors import ConfigError
-from .claims import examine_claims, mnist_claims, xor_claims
-from .estimate import (GRID, describe_estimate, estimate_seconds, training_estimates, training_seconds,
-                       warm_worker, duration as _duration)
+from .estimate import describe_estimate, duration as _duration, training_estimates
+from .examine import examine_folder
 from .experiments import plan
-from .plans import (PLANS, SWEEP_ORDER, all_folders, in_part, level_fractions, make_plan, parts, plan_settings,
-                    unknown_parts)
-from .report import (HEADLINE, PAPER_SCALE_REPORT, examine_section, headline_line, how_it_was_run,
-                     report, trainings_csv, verdict_table, xor_section)
-from .runner import STORE_NAME, _atomic_write, run, summary_rows, survey, write_outputs
-from .sweeps import finish_sweep, variant_order
-
-__all__ = [  # every name of this module before it was split, wherever it lives now (cli.py and tests import them)
-    "PLANS", "SWEEP_ORDER", "plan_settings", "make_plan", "all_folders", "level_fractions", "parts", "in_part",
-    "GRID", "warm_worker", "training_seconds", "estimate_seconds", "training_estimates", "describe_estimate",
-    "HEADLINE", "PAPER_SCALE_REPORT", "headline_line", "verdict_table", "how_it_was_run", "report",
-    "xor_section", "examine_section", "mnist_claims", "xor_claims", "examine_claims",
-    "reproduce", "finish", "regenerate", "sweeps_in_folder", "run_xor_section", "run_examine_section",
-    "PLAN_FILE", "machine", "code_version",
-]
+from .folders import open_existing, summary_rows
+from .plans import PLANS, SWEEP_ORDER, all_folders, in_part, make_plan, parts, plan_settings, unknown_parts
+from .plots import finish_sweep, plot_folders, write_outputs
+from .report import HEADLINE, headline_line, report, trainings_csv
+from .runner import run, survey
+from .store import STORE_NAME, atomic_write
+from .sweeps import variant_order
+from .xor import write_xor
 
 
 def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, backend="fused", log=print,
@@ -77,7 +74,7 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
         + (f"; {_duration(left)} of it left" if planned.done else "") + f"; into {out}")
     out.mkdir(parents=True, exist_ok=True)  # only once the plan's settings are known to be good
     if only is None or not (out / PLAN_FILE).exists():  # a plan run in parts keeps its first part's record
-        _atomic_write(out / PLAN_FILE, json.dumps({"mode": mode, "seed": seed, "jobs": jobs, "estimated_seconds": est,
+        atomic_write(out / PLAN_FILE, json.dumps({"mode": mode, "seed": seed, "jobs": jobs, "estimated_seconds": est,
                                                    "machine": machine()}).encode())
 
     if in_part("xor", only):
@@ -124,12 +121,10 @@ def kernel_targets():
     set OpenBLAS picked for NumPy's products. ``[]`` where neither can be asked."""
     out = []
     try:
-        import llvmlite.binding as ll
         out.append(ll.get_host_cpu_name())
     except Exception:  # noqa: BLE001 - only a label: a machine without it is still described
         pass
     try:
-        from threadpoolctl import threadpool_info
         arch = {i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"} - {None}
         out += [f"OpenBLAS {a}" for a in sorted(arch)]
     except Exception:  # noqa: BLE001
@@ -139,7 +134,6 @@ def kernel_targets():
 
 def machine():
     """This machine and the versions that make the numbers, in one line of the report."""
-    import numba
     targets = "".join(f", {t}" for t in kernel_targets())
     return (f"{cpu_model()} ({platform.machine()}{targets}), {os.cpu_count()} cores, {platform.system()}; Python "
             f"{platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}")
@@ -148,8 +142,6 @@ def machine():
 def code_version():
     """The code that made the numbers: the git commit of this checkout (with "+changes" when files
     differ from it), or the package version where there is no git checkout."""
-    import subprocess
-    from .. import __version__
     here = Path(__file__).resolve().parent
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
@@ -174,14 +166,13 @@ def _add_time(out, seconds, what="all", jobs=None, trained=None, estimate=None):
              "trainings": trained, "machine": machine(), "code": code_version(), "finished": time.strftime("%Y-%m-%d %H:%M")}
     timing = {"seconds": timing["seconds"] + seconds, "invocations": timing["invocations"] + 1,
               "runs": timing.get("runs", []) + [entry]}
-    _atomic_write(path, json.dumps(timing, indent=1).encode())
+    atomic_write(path, json.dumps(timing, indent=1).encode())
     return timing
 
 
 def finish(out, mode, experiments, named, estimate, jobs, log=print, made_on=None, running=None):
     """Everything after the trainings, from what ``out`` holds: the sweep and comparison figures,
     section 5, ``out/REPORT.md``; logs the headline verdicts last. Returns the report's path."""
-    from .runner import plot_folders
     for name, variants in named.items():
         finish_sweep(name, out / f"sweep-{name}", variants)
     plot_folders([out / "mnist-oneshot", out / "mnist-iterative"], out)
@@ -192,8 +183,8 @@ def finish(out, mode, experiments, named, estimate, jobs, log=print, made_on=Non
     text, claims = report(out, mode, experiments, named, xor_result, examine_result, timing, estimate, jobs,
                           made_on or machine(), running=running)
     path = out / "REPORT.md"
-    _atomic_write(out / "summary.csv", trainings_csv(out).encode())  # each distinct training of the plan once
-    _atomic_write(path, text.encode())
+    atomic_write(out / "summary.csv", trainings_csv(out).encode())  # each distinct training of the plan once
+    atomic_write(path, text.encode())
     for name in HEADLINE:
         log(headline_line(claims[name]))
     return path
@@ -202,7 +193,6 @@ def finish(out, mode, experiments, named, estimate, jobs, log=print, made_on=Non
 def regenerate(out, log=print):
     """``lottery-np report OUT``: REPORT.md and every figure again from a finished plan folder — its
     summaries, compact ticket masks, XOR tables and timing — without training anything."""
-    from .runner import open_existing
     out = Path(out)
     experiments = [(name, open_existing(out / name).config) for name in ("mnist-oneshot", "mnist-iterative")]
     try:
@@ -236,7 +226,6 @@ def sweeps_running(out, meta):
 
 
 def _finished(path):
-    from .runner import open_existing
     if not (path / "config.json").is_file():
         return False
     folder = open_existing(path)
@@ -247,7 +236,6 @@ def sweeps_in_folder(out, main):
     """For a plan without sweeps: the sweeps that `lottery-np sweep NAME --out OUT/sweep-NAME` ran into
     ``out`` with the plan's training settings (iterations, validation interval, network), as
     ``{name: [(variant, rows)]}``, so that its report judges them too. Unfinished ones are left out."""
-    from .runner import open_existing
     named = {}
     for name in SWEEP_ORDER:
         folder = out / f"sweep-{name}"
@@ -263,7 +251,6 @@ def sweeps_in_folder(out, main):
 
 
 def _records(path, cfg):
-    from .runner import open_existing
     return open_existing(path).records()
 
 
@@ -275,7 +262,6 @@ def _records(path, cfg):
 
 def run_xor_section(out, trials, seed):
     """Both XOR tables, written to ``out/xor.json`` (reused if already there with the same settings)."""
-    from .xor import write_xor
     path = Path(out) / "xor.json"
     if path.exists():
         try:
@@ -289,6 +275,5 @@ def run_xor_section(out, trials, seed):
 
 def run_examine_section(out):
     """Section 5 on the first ticket of the plan's iterative experiment."""
-    from .examine import examine_folder
     return examine_folder(out / "mnist-iterative", out / "examine", trial=0)
 

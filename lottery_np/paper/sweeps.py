@@ -1,10 +1,11 @@
 """Section 6: exploring MNIST parameters — and late resetting, from the later literature.
 
-A sweep is a list of named experiments that differ in one setting; each runs
-through the same runner into its own subfolder (``OUT/<name>``), so a sweep is
-resumable and parallel like any experiment, and one progress bar covers it.
-Sweeps train tickets only by default (``controls=0``), as the paper's section 6
-figures show tickets only.
+A sweep is a list of named experiments that differ in one setting (``sweep_configs``);
+``runner.run_sweep`` runs each into its own subfolder (``OUT/<name>``), so a sweep is
+resumable and parallel like any experiment, and one progress bar covers it; its figure
+is ``plots.plot_sweep``, its table ``sweep_table``. Sweeps train tickets only by default
+(``controls=0``), as the paper's section 6 figures show tickets only. This module needs
+NumPy only: plans and verdicts read it.
 
 * ``init-std``  — initialization std above and below 0.1
 * ``size``      — hidden sizes from about a third to about twice 300-100, one-shot and iterative
@@ -18,6 +19,7 @@ import re
 import numpy as np
 
 from ..errors import ConfigError
+from .stats import level_stats
 
 INIT_STDS = (0.025, 0.05, 0.1, 0.2, 0.4)
 HIDDEN_SIZES = ((100, 33), (200, 66), (300, 100), (500, 166), (700, 233))
@@ -68,7 +70,6 @@ def ticket_size(rows):
     """The paper's "winning ticket size" for one experiment's tickets: the percent remaining
     at which mean convergence iteration is lowest, and the smallest at which mean test
     accuracy is highest. Returns ``(percent_min_convergence, percent_max_accuracy)``."""
-    from .plots import level_stats
     tickets = [r for r in rows if r["kind"] == "ticket"]
     conv = level_stats(tickets, "convergence_iteration")["ticket"]
     acc = level_stats(tickets, "test_accuracy")["ticket"]
@@ -78,62 +79,8 @@ def ticket_size(rows):
     return by_conv["x"], by_acc["x"]
 
 
-def plot_sweep(name, named_rows, path=None, log_x=None):
-    """Tickets of every experiment of a sweep on one figure (mean, min–max bars); for the
-    size sweep, the winning-ticket sizes are marked (▼ fastest, ★ most accurate)."""
-    import matplotlib.pyplot as plt
-    from .plots import _errorbar, _percent_axis, _save, level_stats
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    log_x = (name != "init-std") if log_x is None else log_x
-    for (label, rows), color in zip(named_rows, colors * 3):
-        tickets = [r for r in rows if r["kind"] == "ticket"]
-        if not tickets:
-            continue
-        style = dict(color=color, marker="o", label=label, ls="--" if label.startswith("oneshot") else "-")
-        _errorbar(a1, level_stats(tickets, "convergence_iteration")["ticket"], **style)
-        _errorbar(a2, level_stats(tickets, "test_accuracy")["ticket"], scale=100, **style)
-        if name == "size":
-            conv = {p["x"]: p["mean"] for p in level_stats(tickets, "convergence_iteration")["ticket"]}
-            acc = {p["x"]: p["mean"] for p in level_stats(tickets, "test_accuracy")["ticket"]}
-            x_conv, x_acc = ticket_size(rows)
-            a1.plot([x_conv], [conv[x_conv]], "v", color=color, markersize=11)
-            a2.plot([x_acc], [100 * acc[x_acc]], "*", color=color, markersize=13)
-    a1.set_ylabel("convergence iteration (tickets)")
-    a2.set_ylabel("test accuracy at convergence (%)")
-    for a in (a1, a2):
-        _percent_axis(a, log_x)
-    a1.legend(fontsize=7)
-    fig.suptitle(f"section 6 sweep: {name}")
-    fig.tight_layout()
-    return _save(fig, path)
-
-
-def run_sweep(name, base, out, values=None, jobs=1, executor=None, data_dir=None, progress=True, store=None,
-              announce=None):
-    """Run (or resume) every experiment of a sweep, then write ``sweep.md`` and ``sweep.png``.
-    store : where the trainings are kept (default: the store beside ``out``, so that a sweep finds
-    the trainings of the experiments made beside it, e.g. ``results/trainings``)."""
-    from pathlib import Path
-    from .runner import find_store, run, summary_rows, write_outputs
-    out = Path(out)
-    named = sweep_configs(name, base, values)
-    folders = run([(out / sub, cfg) for sub, cfg in named], jobs=jobs, executor=executor, data_dir=data_dir,
-                  progress=progress, on_finish=write_outputs, store=store or find_store(out), announce=announce)
-    finish_sweep(name, out, [(sub, summary_rows(f.records())) for (sub, _), f in zip(named, folders)])
-    return folders
-
-
-def finish_sweep(name, out, named_rows):
-    """The sweep's figure and table, from each variant's summary rows."""
-    from .runner import _atomic_write
-    plot_sweep(name, named_rows, out / "sweep.png")
-    _atomic_write(out / "sweep.md", sweep_table(name, named_rows).encode())
-
-
 def sweep_table(name, named_rows):
     """Markdown: for every variant, tickets' mean convergence iteration and test accuracy per level."""
-    from .plots import level_stats
     lines = [f"# Sweep: {name}", "", "Tickets, mean over trials (min–max in the figure).", ""]
     if name == "size":
         lines += ["| network | % remaining at fastest convergence | % remaining at best accuracy |", "|---|---|---|"]

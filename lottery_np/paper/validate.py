@@ -214,7 +214,7 @@ def check_data_dir(data_dir):
 
 def check_results_folder(what, path, hint):
     """``path`` is a results folder of lottery-np (existing, with config.json); returns it opened."""
-    from .runner import open_existing
+    from .folders import open_existing
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"{what} {path} does not exist; give {hint}")
@@ -278,7 +278,7 @@ def compact_targets(folders):
     several sittings is compacted variant by variant as each finishes, and a variant still training is left
     alone; name an unfinished variant's own folder to compact it)."""
     from .experiments import plan
-    from .runner import open_existing
+    from .folders import open_existing
     out = []
     for folder in folders:
         variants = sorted(str(p.parent) for p in Path(folder).glob("*/config.json"))
@@ -298,13 +298,10 @@ def compact_targets(folders):
 
 def check_compact(folders):
     from .experiments import plan
-    from .runner import _legacy_folder
     for path in compact_targets(folders):
-        f = _legacy_folder(path)
-        if f is None:
-            f = check_results_folder("folder", path, "folders made by 'lottery-np mnist' or 'sweep'")
-            if f.compact:
-                raise ConfigError(f"folder {path} is compact already")
+        f = check_results_folder("folder", path, "folders made by 'lottery-np mnist' or 'sweep'")
+        if f.compact:
+            raise ConfigError(f"folder {path} is compact already")
         if not any(f.done(u) for u in plan(f.config)):
             raise ConfigError(f"folder {path} has no finished trainings to keep; run the experiment first")
         check_folder_to_write("folder", path)
@@ -325,9 +322,9 @@ def check_report(folder):
 
 
 def check_store(args):
-    """The trainings store a new run keeps its trainings in (``runner.find_store``: beside --out) can be
+    """The trainings store a new run keeps its trainings in (``store.find_store``: beside --out) can be
     written. A folder being resumed uses the store it names."""
-    from .runner import find_store
+    from .store import find_store
     if args.command == "mnist" and (Path(args.out) / "config.json").is_file():
         return
     check_folder_to_write("the trainings store", find_store(args.out).path)

@@ -1,0 +1,50 @@
+"""Worker processes for trainings and timings: fresh, single-threaded, leaving Ctrl-C to the caller.
+
+Each worker uses one thread (BLAS and Numba), so that two jobs use two cores well. ``work`` is what a
+worker runs for one training, from plain picklable arguments: the same function runs in a local
+process (``local_executor``) or on any ``concurrent.futures`` executor, e.g. a Dask cluster's.
+"""
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+import signal
+
+from .experiments import ExperimentConfig, Unit, run_unit
+
+SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                  "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+
+
+def work(config_dict, unit_fields, inputs, data_dir, curve, keep_weights):
+    """What a worker runs: one unit, from plain picklable arguments."""
+    config = ExperimentConfig.from_dict(config_dict)
+    return run_unit(config, Unit(*unit_fields), inputs, data_dir=data_dir, curve=curve, keep_weights=keep_weights)
+
+
+def ignore_ctrl_c():  # workers leave Ctrl-C to the runner, which stops them and says what is saved
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def local_executor(jobs):
+    """``jobs`` fresh worker processes, each with single-threaded BLAS and Numba."""
+    saved = {k: os.environ.get(k) for k in SINGLE_THREAD}
+    os.environ.update(SINGLE_THREAD)  # inherited by the workers at start-up
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=ignore_ctrl_c)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in list((getattr(pool, "_processes", None) or {}).values()):  # don't leave trainings running behind us
+            p.terminate()
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
