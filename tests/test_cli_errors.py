@@ -212,6 +212,8 @@ def places(tmp_path, monkeypatch):
         def reached(*args, _name=name, **kwargs):
             raise Reached(f"{_name} was called: the command line was not refused")
         monkeypatch.setattr(module, name, reached)
+        if hasattr(cli, name):  # the command line's own reference to it, imported at the top of cli.py
+            monkeypatch.setattr(cli, name, reached)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LOTTERY_NP_DATA", str(tmp_path / "mnist-data"))
     (tmp_path / "notes.txt").write_text("mine")

@@ -10,18 +10,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lottery_np"
 OPTIONAL = {"dask", "distributed", "matplotlib"}
 
 # Known exceptions, each to be removed by the change named beside it.
-KNOWN_CYCLES = [
-    {"lottery_np.paper.cli", "lottery_np.paper.validate"},  # cli↔validate: settings issue, item 4
-]
-KNOWN_LOCAL_IMPORTS = {  # whole files whose imports inside functions wait for another change
-    "lottery_np.paper.cli": "cli↔validate: settings issue, item 4",
-    "lottery_np.paper.validate": "cli↔validate: settings issue, item 4",
-}
-KNOWN_PRIVATE = {  # (importer, imported module, name)
-    ("lottery_np.paper.recheck", "lottery_np.paper.experiments", "_nan_to_none"): "experiments.py: item 1",
-    ("lottery_np.paper.recheck", "lottery_np.paper.experiments", "_unpack"): "experiments.py: item 1",
-    ("lottery_np.paper.report", "lottery_np.paper.experiments", "_nan_to_none"): "experiments.py: item 1",
-}
+KNOWN_CYCLES = []
+KNOWN_LOCAL_IMPORTS = {}  # whole files whose imports inside functions wait for another change
+KNOWN_PRIVATE = {}  # (importer, imported module, name): reason
 
 
 def imported_modules(path):

@@ -3,11 +3,30 @@ import argparse
 import contextlib
 import os
 import sys
+from dataclasses import fields
+from pathlib import Path
 
+from .. import __version__
+from ..data import default_data_dir, load_mnist, load_mnist_raw
 from ..errors import ConfigError, LotteryError
-from .experiments import TRAIN_BACKENDS, SettingError
 from ..fast_layers import BACKENDS
+from ..tickets import save_ticket
 from . import validate
+from .compact import compact
+from .demo import run_demo
+from .estimate import describe_estimate, estimate_seconds
+from .examine import FIGURES, NoMasks, drawn_before, examine_folder, summary_markdown
+from .experiments import SETTINGS, TRAIN_BACKENDS, ExperimentConfig, SettingError, Unit, mnist_for, option_of
+from .export import ticket_of
+from .folders import ResultsFolder, open_existing
+from .plans import all_folders, in_part, make_plan
+from .plots import plot_folders, write_outputs
+from .recheck import recheck, table
+from .reproduce import regenerate, reproduce
+from .runner import run, run_sweep
+from .store import find_store, write_failed
+from .sweeps import SWEEPS, sweep_configs
+from .xor import tables_markdown, write_xor
 
 
 class Parser(argparse.ArgumentParser):
@@ -43,7 +62,6 @@ def build_parser():
     p = Parser(
         prog="lottery-np",
         description="Reproduce Frankle & Carbin (2018), The Lottery Ticket Hypothesis, in NumPy.")
-    from .. import __version__
     p.add_argument("--version", action="version", version=f"lottery-np {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -150,8 +168,6 @@ def add_experiment_options(e, name, dflt):
 def add_settings(group, name, dflt):
     """One option per field of ExperimentConfig that experiment ``name`` uses (a sweep: all), made from
     the field's ``Setting``: its option, help, default (``dflt``'s) and how its values are read."""
-    from dataclasses import fields
-    from .experiments import ExperimentConfig, SETTINGS, option_of
     for f in fields(ExperimentConfig):
         s, option = SETTINGS[f.name], option_of(f.name)
         if option is None or (name != "sweep" and name not in s.experiments):
@@ -196,8 +212,6 @@ def help_text(s, default):
 
 
 def add_mnist_parser(sub):
-    from .experiments import ExperimentConfig
-    from .sweeps import SWEEPS
     dflt = ExperimentConfig()
     m = sub.add_parser("mnist", help="sections 3-4: one-shot or iterative pruning of LeNet-300-100 on MNIST, "
                                      "with both controls (resumable, parallel)")
@@ -242,8 +256,6 @@ def resolve_out(args):
 def ready_to_run(experiments, data_dir=None):
     """Refuse now, before any folder is written, what the runner would refuse later: a folder of
     another configuration, or MNIST that cannot be loaded (it stays loaded for the run)."""
-    from .experiments import mnist_for
-    from .folders import ResultsFolder
     for path, config in experiments:
         ResultsFolder(path, config).open(create=False)
     if experiments:  # none for a plan's XOR part alone
@@ -251,8 +263,6 @@ def ready_to_run(experiments, data_dir=None):
 
 
 def run_mnist_command(args):
-    from .plots import plot_folders, write_outputs
-    from .runner import run
     if args.mnist_command == "plot":
         for line in plot_folders(args.folders, args.out):
             print(line)
@@ -268,10 +278,6 @@ def run_mnist_command(args):
 
 
 def run_sweep_command(args):
-    from pathlib import Path
-    from .store import find_store
-    from .runner import run_sweep
-    from .sweeps import sweep_configs
     base = args.config  # made once, by validate.check
     values = validate.sweep_values(args.sweep, args.values)
     with dask_executor(args.scheduler) as (executor, workers):
@@ -285,13 +291,9 @@ def run_sweep_command(args):
 
 
 def run_reproduce_command(args):
-    from pathlib import Path
-    from .plans import all_folders, in_part, make_plan
-    from .reproduce import reproduce
     with dask_executor(args.scheduler) as (executor, workers):
         plan = [(f, c) for f, c in all_folders(*make_plan(args.mode, args.seed, args.backend)) if in_part(f, args.only)]
         if args.estimate:
-            from .estimate import describe_estimate, estimate_seconds
             jobs = workers or args.jobs
             print(describe_estimate(args.mode, plan, jobs, estimate_seconds(plan, jobs, args.backend)))
             return
@@ -303,40 +305,33 @@ def run_reproduce_command(args):
 
 
 def run_recheck_command(args):
-    from .recheck import recheck, table
     if args.jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, got {args.jobs}")
     print(table(recheck(args.folder, args.trainings, jobs=args.jobs)))
 
 
 def run_report_command(args):
-    from .reproduce import regenerate
     print(f"report: {regenerate(args.folder)}")
 
 
 def run_demo_command(args):
-    from ..data import load_mnist_raw
-    from .demo import run_demo
     load_mnist_raw()  # fetched (or its cache checked) before the demo makes its folder
     run_demo(args.out, iterations=args.iterations, seed=args.seed, backend=args.backend)
 
 
 def run_xor_command(args):
-    from .xor import tables_markdown, write_xor
     result = write_xor(args.out, args.trials, args.seed)
     print(tables_markdown(result))
     print(f"\n{args.trials} trials per configuration in {result['settings']['seconds']} s; {args.out}/xor.json")
 
 
 def run_examine_command(args):
-    from .examine import FIGURES, NoMasks, drawn_before, examine_folder, summary_markdown
     try:
         rows, _ = examine_folder(args.folder, args.out, args.trial)
     except NoMasks as e:  # e.g. docs/paper-scale on a clone: say what it holds and where its figures are
         before = drawn_before(args.folder)
         if before is None:
             raise
-        from .folders import open_existing
         tickets = [r for r in open_existing(args.folder).records() if r["kind"] == "ticket" and r["trial"] == args.trial]
         print(f"{e}, so section 5 cannot be redrawn from it. Its tickets of trial {args.trial}: {len(tickets)} levels, "
               f"{tickets[0]['percent_remaining']:.1f}% to {tickets[-1]['percent_remaining']:.2f}% of the weights. "
@@ -349,9 +344,6 @@ def run_examine_command(args):
 
 
 def run_export_command(args):
-    from ..tickets import save_ticket
-    from .experiments import Unit
-    from .export import ticket_of
     unit = Unit(args.level, args.kind, args.trial, args.draw if args.kind != "ticket" else 0)
     ticket = ticket_of(args.folder, unit)
     save_ticket(args.out, ticket)
@@ -362,7 +354,6 @@ def run_export_command(args):
 
 
 def run_compact_command(args):
-    from .compact import compact
     for folder in validate.compact_targets(args.folders):  # a sweep's folder stands for its variants
         sizes = compact(folder, masks=args.masks)
         kept = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sizes.items()) or "no curves or masks to keep"
@@ -370,7 +361,6 @@ def run_compact_command(args):
 
 
 def run_fetch_command(args):
-    from ..data import default_data_dir, load_mnist
     d = load_mnist(args.data_dir)
     print(f"MNIST ready in {args.data_dir or default_data_dir()}: {d}")
 
@@ -421,7 +411,6 @@ def main(argv=None):
     except LotteryError as e:
         return fail(str(e))
     except OSError as e:  # a disk that fills up or a folder removed while we run
-        from .store import write_failed
         return fail(write_failed(e))
     except KeyboardInterrupt as e:  # the runner's says how many trainings are saved
         print(f"lottery-np: {str(e) or 'interrupted'}", file=sys.stderr)

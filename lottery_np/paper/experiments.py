@@ -554,17 +554,17 @@ def mnist_for(config, data_dir=None):
 # ----------------------------------------------------------------------------
 
 
-def _pack(prefix, arrays):
+def pack(prefix, arrays):
     return {f"{prefix}{i}": a for i, a in enumerate(arrays)}
 
 
-def _unpack(prefix, arrays):
+def unpack(prefix, arrays):
     n = sum(1 for k in arrays if k.startswith(prefix) and k[len(prefix):].isdigit())
     return [arrays[f"{prefix}{i}"] for i in range(n)]
 
 
 def _needed(arrays, prefix, what, ticket):
-    found = _unpack(prefix, arrays)
+    found = unpack(prefix, arrays)
     if not found:
         raise ResultsError(f"the {what} of ticket {ticket.id} are not kept where this run looks for them (a compact "
                            f"folder keeps masks only); train into a folder whose trainings are at hand")
@@ -590,19 +590,19 @@ def inputs_for(config, unit, arrays_of, masks=None):
     else:
         trained = _needed(src, "trained_w_", "trained weights", s)
         masks = prune(trained, full_masks(trained), pruning_rates(config, unit), config.pruning)  # step 3
-    out = _pack("mask_", [m.astype(bool) for m in masks])
+    out = pack("mask_", [m.astype(bool) for m in masks])
     if config.reset == "none":
-        out.update(_pack("start_w_", _needed(src, "trained_w_", "trained weights", s)))
-        out.update(_pack("start_b_", _needed(src, "trained_b_", "trained biases", s)))
+        out.update(pack("start_w_", _needed(src, "trained_w_", "trained weights", s)))
+        out.update(pack("start_b_", _needed(src, "trained_b_", "trained biases", s)))
     elif config.reset_iteration:
         zero = Unit(0, "ticket", unit.trial)
         arrays = src if (s == zero and src) else arrays_of(zero)
-        out.update(_pack("start_w_", _needed(arrays, "rewind_w_", f"weights of iteration {config.reset_iteration}", zero)))
-        out.update(_pack("start_b_", _needed(arrays, "rewind_b_", f"biases of iteration {config.reset_iteration}", zero)))
+        out.update(pack("start_w_", _needed(arrays, "rewind_w_", f"weights of iteration {config.reset_iteration}", zero)))
+        out.update(pack("start_b_", _needed(arrays, "rewind_b_", f"biases of iteration {config.reset_iteration}", zero)))
     return out
 
 
-def _nan_to_none(values):
+def nan_to_none(values):
     return [None if (isinstance(v, float) and not np.isfinite(v)) else v for v in values]
 
 
@@ -616,9 +616,9 @@ def starting_network(config, unit, inputs):
     (a ticket), to θk or to trained weights (the variants), drawn afresh (control 1) or moved (control 2),
     each by ``lottery.py``'s own step."""
     net0 = theta0(config, unit.trial)
-    masks = [m.astype(net0.dtype) for m in _unpack("mask_", inputs)] or full_masks(net0.weights)
+    masks = [m.astype(net0.dtype) for m in unpack("mask_", inputs)] or full_masks(net0.weights)
     if "start_w_0" in inputs:  # late resetting or no reset: start from stored weights, not θ0
-        net0 = MLP(_unpack("start_w_", inputs), _unpack("start_b_", inputs), backend=config.net_backend)
+        net0 = MLP(unpack("start_w_", inputs), unpack("start_b_", inputs), backend=config.net_backend)
     start = reset(net0, masks)  # step 4
     if unit.kind == "ticket":
         return start
@@ -654,8 +654,8 @@ def run_unit(config, unit, inputs, data=None, data_dir=None, curve=None, keep_we
 
     def snapshot(iteration, history):  # late resetting: remember the unpruned net at iteration k
         if iteration == config.reset_iteration:
-            rewind.update(_pack("rewind_w_", [w.copy() for w in net.weights]))
-            rewind.update(_pack("rewind_b_", [b.copy() for b in net.biases]))
+            rewind.update(pack("rewind_w_", [w.copy() for w in net.weights]))
+            rewind.update(pack("rewind_b_", [b.copy() for b in net.biases]))
 
     wants_rewind = unit.kind == "ticket" and unit.level == 0 and config.reset_iteration > 0
     train_config = config.train_config()
@@ -668,24 +668,24 @@ def run_unit(config, unit, inputs, data=None, data_dir=None, curve=None, keep_we
     arrays = {}
     keep = config.keep_weights if keep_weights is None else keep_weights
     if unit.kind == "ticket":
-        arrays.update(_pack("mask_", [m.astype(bool) for m in net.masks]))
+        arrays.update(pack("mask_", [m.astype(bool) for m in net.masks]))
         if config.experiment == "iterative" and unit.level > 0:
             next_masks = prune(net.weights, net.masks, pruning_rates(config, unit), config.pruning)  # step 3, next round
-            arrays.update(_pack("next_mask_", [m.astype(bool) for m in next_masks]))
+            arrays.update(pack("next_mask_", [m.astype(bool) for m in next_masks]))
         keep = keep or unit.level == 0 or (config.reset == "none" and config.experiment == "iterative")
         arrays.update(rewind)
     if keep:
-        arrays.update(_pack("trained_w_", net.weights))
-        arrays.update(_pack("trained_b_", net.biases))
+        arrays.update(pack("trained_w_", net.weights))
+        arrays.update(pack("trained_b_", net.biases))
     h = history.to_dict()
     for k in ("train_loss", "val_loss", "val_acc", "test_acc"):
-        h[k] = _nan_to_none([float(v) for v in h[k]])
+        h[k] = nan_to_none([float(v) for v in h[k]])
     record = {
         "key": unit_key(config, unit), "kind": unit.kind, "trial": unit.trial, "draw": unit.draw,
         "percent_remaining": percent_remaining(net.masks),
         "convergence_iteration": int(history.convergence_iteration),
-        "test_accuracy": _nan_to_none([float(history.test_accuracy)])[0],
-        "min_val_loss": _nan_to_none([float(history.min_val_loss)])[0],
+        "test_accuracy": nan_to_none([float(history.test_accuracy)])[0],
+        "min_val_loss": nan_to_none([float(history.min_val_loss)])[0],
         "diverged": bool(history.diverged), "history": h, "seconds": round(time.time() - start_time, 2),
         "engine": "fused" if use_engine else f"readable ({net.backend})", "settings": identity(config, unit),
     }

@@ -12,7 +12,7 @@ it judges nothing.
 import time
 
 from ..errors import ResultsError
-from .experiments import _nan_to_none, _unpack  # private names of experiments.py: item 1 reshapes them
+from .experiments import nan_to_none, unpack
 from .experiments import Unit, inputs_for, mnist_for, plan, run_unit
 from .folders import open_existing
 from .workers import local_executor, work
@@ -67,7 +67,7 @@ def inputs_from_record(folder, unit):
                            f"resetting), which a compact folder does not keep; recheck its unpruned networks "
                            f"(level 0) or a folder reset to θ0")
     ticket = Unit(unit.level, "ticket", unit.trial)
-    masks = _unpack("mask_", folder.load(ticket, arrays=True)[1])
+    masks = unpack("mask_", folder.load(ticket, arrays=True)[1])
     if not masks:
         raise ResultsError(f"{folder.path} keeps no masks of {ticket.id} (compacted with --masks last?); "
                            f"recheck the last round of each ticket, or a folder that keeps every mask")
@@ -82,7 +82,7 @@ def trained_weights(folder, unit, data_dir=None):
     if "trained_w_0" not in arrays:
         arrays = run_unit(folder.config, unit, inputs_from_record(folder, unit), data_dir=data_dir, curve=False,
                           keep_weights=True)[1]
-    return _unpack("trained_w_", arrays), _unpack("trained_b_", arrays)
+    return unpack("trained_w_", arrays), unpack("trained_b_", arrays)
 
 
 def recheck(path, ids=None, jobs=1, data_dir=None, log=print):
@@ -112,7 +112,7 @@ def table(rows):
              "| min val loss, relative difference |", "|---|---|---|---|"]
     same = 0
     for r in rows:
-        c, n = (dict(zip(COLUMNS, _nan_to_none([d[k] for k in COLUMNS]))) for d in (r["committed"], r["now"]))
+        c, n = (dict(zip(COLUMNS, nan_to_none([d[k] for k in COLUMNS]))) for d in (r["committed"], r["now"]))
         identical = all(c[k] == n[k] for k in COLUMNS)  # a training that diverged: None on both sides
         same += identical
         if identical:

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import claims as C
 from .estimate import duration as _duration
 from .examine import summary_markdown
-from .experiments import _nan_to_none  # a private name of experiments.py: item 1 reshapes it
+from .experiments import nan_to_none
 from .experiments import plan, unit_key
 from .folders import open_existing, read_summary
 from .plans import SWEEP_ORDER
@@ -165,7 +165,7 @@ TRAINING_COLUMNS = ("key", "percent_remaining", "convergence_iteration", "test_a
 def _numbers(row):
     """What a training gave, comparable: convergence iteration, test accuracy, min. validation loss (None
     where it diverged, so that two records of one diverged training are equal)."""
-    return tuple(_nan_to_none([row[k] for k in ("convergence_iteration", "test_accuracy", "min_val_loss")]))
+    return tuple(nan_to_none([row[k] for k in ("convergence_iteration", "test_accuracy", "min_val_loss")]))
 
 
 def trainings_csv(out):
@@ -179,7 +179,7 @@ def trainings_csv(out):
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(TRAINING_COLUMNS)
     for (key, _), (row, used) in by_run.items():
-        values = _nan_to_none([row[k] for k in TRAINING_COLUMNS[1:-1]])  # csv writes None as ""
+        values = nan_to_none([row[k] for k in TRAINING_COLUMNS[1:-1]])  # csv writes None as ""
         w.writerow([key, *(repr(v) if isinstance(v, float) else v for v in values), " ".join(used)])
     return buf.getvalue()
 

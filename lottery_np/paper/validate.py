@@ -24,8 +24,12 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
+from ..data import CACHE_NAME, default_data_dir
 from ..errors import ConfigError, LotteryError
-from .experiments import (SETTINGS, ExperimentConfig, SettingError, Wording, at_least, field_problem, option_of)
+from .experiments import SETTINGS, ExperimentConfig, SettingError, Unit, Wording, at_least, field_problem, option_of, plan
+from .folders import open_existing
+from .plans import parts, unknown_parts
+from .store import find_store
 
 MNIST_INPUTS, MNIST_CLASSES, MNIST_TRAINING_IMAGES = 784, 10, 60000
 DEMO_MIN_ITERATIONS = 10  # the demo evaluates every max(10, iterations / 40) iterations
@@ -114,7 +118,6 @@ def demo_is_evaluated(a):
 
 
 def parts_of_the_plan(a):
-    from .plans import parts, unknown_parts
     unknown = unknown_parts(a.only, a.mode)
     if unknown:
         return (f"--only {' '.join(unknown)}: not a part of the {a.mode} plan; choose from "
@@ -201,7 +204,6 @@ def check_folder_to_write(name, path):
 
 def check_data_dir(data_dir):
     """MNIST can be read from, or fetched into, the data folder."""
-    from ..data import CACHE_NAME, default_data_dir
     if data_dir is not None:
         name, path = "--data-dir", Path(data_dir)
     else:
@@ -214,7 +216,6 @@ def check_data_dir(data_dir):
 
 def check_results_folder(what, path, hint):
     """``path`` is a results folder of lottery-np (existing, with config.json); returns it opened."""
-    from .folders import open_existing
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"{what} {path} does not exist; give {hint}")
@@ -226,7 +227,6 @@ def check_results_folder(what, path, hint):
 
 
 def check_examine(folder, trial):
-    from .experiments import Unit
     hint = "a folder made by 'lottery-np mnist iterative'"
     f = check_results_folder("folder", folder, hint)
     if f.config.experiment != "iterative":
@@ -239,7 +239,6 @@ def check_examine(folder, trial):
 
 
 def check_plot(folders):
-    from .experiments import plan
     for path in folders:
         f = check_results_folder("folder", path, "folders made by 'lottery-np mnist oneshot' or 'mnist iterative'")
         if not any(f.done(u) for u in plan(f.config)):
@@ -248,7 +247,6 @@ def check_plot(folders):
 
 
 def check_export(args):
-    from .experiments import Unit
     hint = "a folder made by 'lottery-np mnist' or 'sweep'"
     f = check_results_folder("folder", args.folder, hint)
     cfg = f.config
@@ -277,8 +275,6 @@ def compact_targets(folders):
     its own, variants with one) stands for its finished variants that are not compact yet (a sweep run over
     several sittings is compacted variant by variant as each finishes, and a variant still training is left
     alone; name an unfinished variant's own folder to compact it)."""
-    from .experiments import plan
-    from .folders import open_existing
     out = []
     for folder in folders:
         variants = sorted(str(p.parent) for p in Path(folder).glob("*/config.json"))
@@ -297,7 +293,6 @@ def compact_targets(folders):
 
 
 def check_compact(folders):
-    from .experiments import plan
     for path in compact_targets(folders):
         f = check_results_folder("folder", path, "folders made by 'lottery-np mnist' or 'sweep'")
         if f.compact:
@@ -308,7 +303,6 @@ def check_compact(folders):
 
 
 def check_report(folder):
-    from .experiments import plan
     hint = "a folder made by 'lottery-np reproduce'"
     if not Path(folder).is_dir():
         raise ConfigError(f"folder {folder} does not exist; give {hint}")
@@ -324,7 +318,6 @@ def check_report(folder):
 def check_store(args):
     """The trainings store a new run keeps its trainings in (``store.find_store``: beside --out) can be
     written. A folder being resumed uses the store it names."""
-    from .store import find_store
     if args.command == "mnist" and (Path(args.out) / "config.json").is_file():
         return
     check_folder_to_write("the trainings store", find_store(args.out).path)
