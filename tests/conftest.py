@@ -66,7 +66,11 @@ def pytest_collection_modifyitems(config, items):
 def pytest_configure(config):
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker and "NUMBA_CACHE_DIR" not in os.environ:
-        os.environ["NUMBA_CACHE_DIR"] = str(ROOT / ".pytest_cache" / "numba" / worker)
+        cache = ROOT / ".pytest_cache"
+        cache.mkdir(exist_ok=True)
+        if not (cache / ".gitignore").exists():  # pytest writes it only into a folder it creates itself
+            (cache / ".gitignore").write_text("# Created by pytest automatically.\n*\n")
+        os.environ["NUMBA_CACHE_DIR"] = str(cache / "numba" / worker)
         if "numba" in sys.modules:  # imported before us after all: read the setting again
             from numba.core import config as numba_config
             numba_config.reload_config()
