@@ -13,6 +13,7 @@ running its share of the tests at the same time as the others. What they share, 
   kernels, Dask workers) inherit it. The folders are kept, so only the first run compiles.
 * **MNIST** (``data/mnist.npz``): written atomically, so two workers could only download it twice;
   the controller fetches it once before the workers start.
+* **Cores**: a worker per core, so each worker's BLAS gets one thread (below).
 * **Expensive module fixtures** (a whole tiny plan, a reference run) are made once per worker that
   uses them, so the tests sharing one are kept on one worker (``--dist loadgroup``, ``SHARED`` below).
 * **Order**: xdist hands out tests one by one as workers free up; the longest go first (``LONGEST``),
@@ -26,6 +27,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 
 # (module, module-scoped fixture): the tests using it run on one worker, which makes it once.
@@ -74,6 +76,14 @@ def pytest_configure(config):
         if "numba" in sys.modules:  # imported before us after all: read the setting again
             from numba.core import config as numba_config
             numba_config.reload_config()
+    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        # One BLAS thread per worker (and in the processes its tests start, unless a test sets its own):
+        # with a worker per core, a BLAS that also starts a thread per core only makes its threads wait
+        # for each other. Numba's threads are left as they are, so prange kernels still run in parallel.
+        for name in BLAS_THREADS:
+            os.environ.setdefault(name, "1")
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1, user_api="blas")  # NumPy is loaded already
 
 
 def pytest_sessionstart(session):
