@@ -1,5 +1,104 @@
+"""Fixtures shared by the tests, and what makes the suite safe on several cores.
+
+``setup.cfg`` runs the suite with pytest-xdist (``-n auto``): each worker is a process of its own,
+running its share of the tests at the same time as the others. What they share, and how:
+
+* **Temporary folders**: each worker has its own base folder (xdist's ``basetemp`` per worker), so
+  ``tmp_path`` and ``tmp_path_factory`` never collide; no test writes into the checkout except the
+  two caches below.
+* **Numba's on-disk cache** (``cache=True``): two processes that compile *different* signatures of
+  one function at once can leave an index naming the other's machine code (numba issue 4807). Each
+  worker therefore compiles into a cache folder of its own, ``.pytest_cache/numba/<worker>``, set
+  before Numba is imported; the processes its tests start (command lines, worker pools, notebook
+  kernels, Dask workers) inherit it. The folders are kept, so only the first run compiles.
+* **MNIST** (``data/mnist.npz``): written atomically, so two workers could only download it twice;
+  the controller fetches it once before the workers start.
+* **Cores**: a worker per core, so each worker's BLAS gets one thread (below).
+* **Expensive module fixtures** (a whole tiny plan, a reference run) are made once per worker that
+  uses them, so the tests sharing one are kept on one worker (``--dist loadgroup``, ``SHARED`` below).
+* **Order**: xdist hands out tests one by one as workers free up; the longest go first (``LONGEST``),
+  so that the run does not end with one worker busy on a long test while the other waits.
+"""
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
+# (module, module-scoped fixture): the tests using it run on one worker, which makes it once.
+SHARED = [("test_reproduce.py", "reference"), ("test_runner.py", "reference"), ("test_store.py", "kept")]
+# Node ids (or their beginnings) of the longest tests, longest first; the rest keep their order after them.
+LONGEST = [
+    "test_notebooks.py::test_notebook_runs_in_quick_mode[03",
+    "test_notebooks.py::test_notebook_runs_in_quick_mode[05",
+    "test_notebooks.py::test_notebook_runs_in_quick_mode[02",
+    "test_store.py::test_a_folder_grows",
+    "test_readme.py::test_readme_python_example_runs",
+    "test_nojit.py",
+    "test_notebooks.py::test_notebook_runs_in_quick_mode[04",
+    "test_recheck.py::test_a_compact_folder",
+    "test_cli.py::test_demo",
+    "test_reproduce.py::test_full_plan",
+    "test_engine.py::test_float32",
+    "test_mnist.py",
+    "test_store.py",
+    "test_solutions.py",
+]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.nodeid.split("::")[0].rsplit("/", 1)[-1]
+        for name in item.fixturenames:
+            if (module, name) in SHARED:
+                item.add_marker(pytest.mark.xdist_group(f"{module}::{name}"))
+
+    def rank(item):
+        nodeid = item.nodeid.split("/", 1)[-1]
+        return next((i for i, start in enumerate(LONGEST) if nodeid.startswith(start)), len(LONGEST))
+    items.sort(key=rank)  # stable: the same order on every worker, as xdist requires
+
+
+def pytest_configure(config):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and "NUMBA_CACHE_DIR" not in os.environ:
+        cache = ROOT / ".pytest_cache"
+        cache.mkdir(exist_ok=True)
+        if not (cache / ".gitignore").exists():  # pytest writes it only into a folder it creates itself
+            (cache / ".gitignore").write_text("# Created by pytest automatically.\n*\n")
+        os.environ["NUMBA_CACHE_DIR"] = str(cache / "numba" / worker)
+        if "numba" in sys.modules:  # imported before us after all: read the setting again
+            from numba.core import config as numba_config
+            numba_config.reload_config()
+    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        # One BLAS thread per worker (and in the processes its tests start, unless a test sets its own):
+        # with a worker per core, a BLAS that also starts a thread per core only makes its threads wait
+        # for each other. Numba's threads are left as they are, so prange kernels still run in parallel.
+        for name in BLAS_THREADS:
+            os.environ.setdefault(name, "1")
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1, user_api="blas")  # NumPy is loaded already
+
+
+def pytest_sessionstart(session):
+    """The controller of a distributed run downloads MNIST once, before any worker needs it."""
+    config = session.config
+    if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no":
+        return
+    from lottery_np.data import CACHE_NAME, default_data_dir, load_mnist_raw
+    from lottery_np.errors import DataError
+    if (default_data_dir() / CACHE_NAME).exists():
+        return
+    try:
+        load_mnist_raw()
+    except DataError as e:  # the tests that need it say so; the others run
+        print(f"conftest: MNIST not fetched ({e})", file=sys.stderr)
 
 
 @pytest.fixture

@@ -101,8 +101,11 @@ def test_plan_on_a_dask_cluster_gives_the_same_results(reference, tmp_path):
     assert summaries(tmp_path) == {k: v for k, v in summaries(reference).items() if k in summaries(tmp_path)}
 
 
-def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys, monkeypatch):
     pytest.importorskip("distributed")
+    import dask.distributed
+    real = dask.distributed.Client  # the command waits 10 s for a scheduler that never answers; here 1 s
+    monkeypatch.setattr(dask.distributed, "Client", lambda address, timeout=None, **kw: real(address, timeout="1s", **kw))
     assert main(["reproduce", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path)]) == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
 
