@@ -30,6 +30,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..sparse import layout_from_mask
+from .cols import LANES
 
 ROWS, COLS = 0, 1
 
@@ -40,20 +41,22 @@ ROWS_ABOVE = {
 
 Layers = namedtuple("Layers", "weights masks biases iptr icols optr orows modes masked")
 """The network as the kernels see it. ``weights``, ``masks``, ``biases`` are the MLP's own arrays
-(updated in place). For a COLS layer, its survivors by input (``iptr``/``icols``, CSR) and by
-output (``optr``/``orows``, CSC); empty for ROWS layers. ``modes``: ROWS or COLS per layer;
-``masked``: False where a layer keeps every weight (its mask need not be read)."""
+(updated in place). Every layer's survivors by input (``iptr``/``icols``, CSR: the input
+gradient and a COLS weight step read them); a COLS layer's also by output (``optr``/``orows``,
+CSC: its forward pass), empty for ROWS layers. ``modes``: ROWS or COLS per layer; ``masked``:
+False where a layer keeps every weight (its mask need not be read)."""
 
-Buffers = namedtuple("Buffers", "rows cols drows dcols active live dw starts ends cptr fill cex cval g")
+Buffers = namedtuple("Buffers", "rows cols drows dcols active live g lanes starts ends index value cptr fill cex cval")
 """Scratch for a batch of B. Activation l (0: input, L: logits): ``rows[l]`` (B, D_l) and
 ``cols[l]`` (D_l, B'), their gradients ``drows``/``dcols``, where B' is B rounded up to a
 multiple of ``PAD`` so that the COLS kernels' loops over the batch have no scalar remainder
 (the extra columns of a gradient are always 0, so they add nothing; those of an activation
-may hold anything); ``active[l]`` which rows of ``cols[l]`` are nonzero, ``live`` the active
-survivors of one column; ``dw[l]`` the weight gradient of a
-hidden ROWS layer (BLAS writes it whole); ``starts``/``ends`` (B,) each example's span in the
-data set's sparse rows; ``cptr``/``fill``/``cex``/``cval`` the batch's pixels listed by input
-(``rows.by_input``); ``g`` one gradient row."""
+may hold anything); ``active[l]`` which inputs of layer l are nonzero somewhere in the batch;
+``live`` the active survivors of one column; ``g`` one gradient row; ``lanes`` the partial
+sums of a sum over the batch (``cols.LANES``).
+The input of a ROWS layer l by its nonzeros: ``starts[l]``/``ends[l]`` (B,) each example's
+span of ``index[l]``/``value[l]`` (B·D_l,) (for the first layer, of the data set's sparse rows),
+and the same listed by input (``rows.by_input``): ``cptr[l]``/``fill[l]``/``cex[l]``/``cval[l]``."""
 
 
 def layer_kind(i):
@@ -78,27 +81,27 @@ def pack(net, modes=None):
     ``modes`` forces a path per layer (tests and benchmarks)."""
     modes = choose_modes(net.masks) if modes is None else np.asarray(modes, dtype=np.int64)
     empty = np.zeros(1, dtype=np.int64)
-    lists = [survivors(m) if mode == COLS else (empty,) * 4 for m, mode in zip(net.masks, modes)]
-    iptr, icols, optr, orows = (tuple(x) for x in zip(*lists))
+    lists = [survivors(m) for m in net.masks]
+    iptr, icols = (tuple(x) for x in zip(*[s[:2] for s in lists]))
+    optr, orows = (tuple(x) for x in zip(*[s[2:] if mode == COLS else (empty, empty) for s, mode in zip(lists, modes)]))
     masked = np.array([not bool(np.all(m == 1)) for m in net.masks])
     return Layers(tuple(net.weights), tuple(net.masks), tuple(net.biases), iptr, icols, optr, orows, modes, masked)
 
 
-PAD = 16  # the COLS layout's batch dimension is a multiple of this (60 -> 64)
+PAD = 16  # the COLS layout's batch dimension is a multiple of this (60 -> 64) and of cols.LANES
 
 
 def buffers(sizes, batch, dtype, modes=None):
     """Scratch arrays for batches of ``batch`` examples through a network of ``sizes``."""
-    n_layers = len(sizes) - 1
-    modes = np.zeros(n_layers, dtype=np.int64) if modes is None else modes
     padded = -(-batch // PAD) * PAD
     rows = tuple(np.zeros((batch, s), dtype) for s in sizes)
     cols = tuple(np.zeros((s, padded), dtype) for s in sizes)
-    dw = tuple(np.zeros((a, b) if (i > 0 and modes[i] == ROWS) else (1, 1), dtype)
-               for i, (a, b) in enumerate(zip(sizes, sizes[1:])))
-    d0 = sizes[0]
+    inputs = sizes[:-1]
+    listed = [batch * s if i > 0 else 1 for i, s in enumerate(inputs)]  # the first layer lists the data set's rows
     return Buffers(rows, cols, tuple(np.zeros_like(a) for a in rows), tuple(np.zeros_like(a) for a in cols),
-                   tuple(np.zeros(s, np.bool_) for s in sizes), np.zeros(max(sizes), np.int64), dw,
-                   np.zeros(batch, np.int64), np.zeros(batch, np.int64), np.zeros(d0 + 1, np.int64),
-                   np.zeros(d0, np.int64), np.zeros(batch * d0, np.int64), np.zeros(batch * d0, dtype),
-                   np.zeros(max(sizes), dtype))
+                   tuple(np.zeros(s, np.bool_) for s in sizes), np.zeros(max(sizes), np.int64),
+                   np.zeros(max(sizes), dtype), np.zeros(LANES, dtype),
+                   tuple(np.zeros(batch, np.int64) for _ in inputs), tuple(np.zeros(batch, np.int64) for _ in inputs),
+                   tuple(np.zeros(k, np.int64) for k in listed), tuple(np.zeros(k, dtype) for k in listed),
+                   tuple(np.zeros(s + 1, np.int64) for s in inputs), tuple(np.zeros(s, np.int64) for s in inputs),
+                   tuple(np.zeros(batch * s, np.int64) for s in inputs), tuple(np.zeros(batch * s, dtype) for s in inputs))
