@@ -3,7 +3,7 @@
 The engine's promise (``lottery_np/engine/__init__.py``, "The same bits on every x86-64 CPU"):
 no BLAS, no libm, no ``fastmath``, every sum in an order fixed by the code. This test runs the
 same short trainings of LeNet-300-100 — at 100%, 21% and 3.6% of the weights, so that every
-kernel path runs (layers RRR, RCR and CCC) — in fresh processes under settings that change what a
+kernel runs (layers RRC, RCC and CCC) — in fresh processes under settings that change what a
 CPU-dependent engine would compute:
 
 * ``OPENBLAS_CORETYPE=Haswell`` and ``=Sandybridge``: OpenBLAS's kernels for AVX2+FMA and for AVX
@@ -128,8 +128,10 @@ def test_same_bits_under_every_blas_kernel_numba_target_and_libm():
     if default["vectors"] in ("ymm", "zmm") and default["libm"] == got["glibc without FMA"]["libm"]:
         pytest.fail("GLIBC_TUNABLES did not change glibc's exp and log on this FMA machine: the libm setting was not tested")
 
-    # every kernel path ran, and every setting trained to the same bits
-    assert {t["modes"] for t in default["trainings"].values()} == {"RRR", "RCR", "CCC"}
+    # the first and the hidden layer ran both paths (the output layer always runs COLS), and every setting
+    # trained to the same bits
+    modes = [t["modes"] for t in default["trainings"].values()]
+    assert {m[0] for m in modes} == {m[1] for m in modes} == {"R", "C"}, modes
     full = default["trainings"]["1.0"]
     assert float.fromhex(full["val_loss"][-1]) < float.fromhex(full["val_loss"][0]) - 0.5  # it learned something
     for name, r in got.items():

@@ -45,9 +45,9 @@ of its inputs (network, masks, data, seed, settings) and of this code, not of th
 * **no ``fastmath``**: LLVM may not reorder a sum or fuse a multiply and an add (which it
   would do differently for each CPU's vector width and FMA support), and **no ``prange``**;
 * **every sum in an order the code fixes**: products are vectorized across independent
-  outputs (a row of W times an input added into an output row; a row of Zᵀ over the batch),
-  and a sum over the batch is taken in ``cols.LANES`` explicit lanes added as a fixed tree —
-  never a reduction whose order depends on the vector width.
+  outputs (a row of W times an input added into an output row; a row of Zᵀ or dAᵀ over the
+  batch; a weight gradient across a row's survivors), each output's terms added in turn, a few
+  at a time as a fixed tree — never a reduction whose order depends on the vector width.
 
 Tested (``tests/test_same_bits.py``, in the default suite): short trainings of LeNet-300-100 at
 100%, 21% and 3.6% of the weights (every kernel path) give identical weights, losses and
@@ -69,7 +69,7 @@ import numpy as np
 
 from ..network import as_generator
 from ..train import History, batches, record_evaluation
-from .cols import LANES, cols_forward, cols_weight_step, input_grad
+from .cols import cols_forward, input_grad, survivor_weight_step
 from .data import Prepared, SparseRows, column_blocks, prepare, sparse_rows
 from .evaluate import EVAL_BLOCK, evaluate
 from .paths import COLS, ROWS, ROWS_ABOVE, Buffers, Layers, buffers, choose_modes, pack
@@ -85,17 +85,17 @@ KERNELS = {
     "cols.input_grad": ("hidden, any", "dAᵀ = (W ⊙ M) dZᵀ at the survivors, then the ReLU below",
                         "dense_backward (dA) + relu_backward"),
     "cols.cols_forward": ("any, COLS", "Zᵀ = (W ⊙ M)ᵀ Aᵀ + b at the survivors", "layers.dense_forward + relu_forward"),
-    "cols.cols_weight_step": ("any, COLS", "W -= lr Aᵀ dZ at the survivors, b -= lr Σ dZ, sums over the batch in lanes",
-                              "dense_backward (dW, db) + sgd"),
+    "cols.survivor_weight_step": ("any, COLS", "W -= lr Aᵀ dZ at the survivors, b -= lr Σ dZ, from A's nonzeros by input",
+                                  "dense_backward (dW, db) + sgd"),
 }
 """Every kernel variant (the products; each has the same bits on every CPU, see the module
 docstring). ``tests/test_engine.py`` runs a float64 step through every combination of paths
 (all ROWS, all COLS, alternating) and holds it to the readable path."""
 
 __all__ = ["train_fused", "supports", "Evaluator", "pack", "buffers", "sgd_steps", "evaluate", "prepare", "sparse_rows",
-           "column_blocks", "choose_modes", "ROWS", "COLS", "ROWS_ABOVE", "EVAL_BLOCK", "KERNELS", "LANES", "Layers",
+           "column_blocks", "choose_modes", "ROWS", "COLS", "ROWS_ABOVE", "EVAL_BLOCK", "KERNELS", "Layers",
            "Buffers", "SparseRows", "Prepared", "forward", "backward_and_step", "softmax_cross_entropy", "compress",
-           "csr_forward", "csr_weight_step", "input_grad", "cols_forward", "cols_weight_step"]
+           "csr_forward", "csr_weight_step", "input_grad", "cols_forward", "survivor_weight_step"]
 
 
 def supports(net, config):

@@ -10,20 +10,19 @@ once per training, from the mask):
   output row Zᵀ[j] over its survivors, four at a time, with Zᵀ[j] loaded once per four;
 * by input d (CSR): columns ``icols[iptr[d]:iptr[d+1]]`` — the input gradient accumulates each
   row dAᵀ[d] the same way (for ROWS layers too: it costs in proportion to the survivors), and
-  the weight gradient of each survivor is a sum over the batch.
+  the weight step adds, for each example where input d is nonzero, that example's ∂L/∂Z at
+  d's survivors (so it costs nonzero inputs × survivors).
 
-The same bits on every CPU: a sum over the batch (a weight's gradient, a bias's) is taken in
-``LANES`` fixed lanes — lane k adds the examples k, k + LANES, k + 2·LANES, … in turn — and the
-lanes are then added as one fixed tree (``lane_sum``). The code fixes every addition, so the
-vector width the CPU has (or none) changes nothing; no ``fastmath``.
+The same bits on every CPU: every product is vectorized across independent outputs (a row of
+Zᵀ or dAᵀ over the batch; a weight gradient across a row's survivors), each output's sum in an
+order the code fixes (four terms at a time as a fixed tree); no ``fastmath``.
 
 Mirrors ``layers.dense_forward`` / ``dense_backward`` + ``relu_backward`` + ``optim.sgd`` at
 the survivors only; a pruned weight is never read or written, so it stays exactly 0.
 """
 from numba import njit
 
-LANES = 16  # partial sums of a sum over the batch; B' (paths.PAD) is a multiple of it
-
+from .rows import bias_step
 
 @njit(cache=True)
 def cols_forward(at, active, w, optr, orows, b, zt, relu, live):
@@ -98,37 +97,54 @@ def relu_cols(at, dat):
 
 
 @njit(cache=True)
-def lane_sum(lanes):
-    """lanes[0] + … + lanes[15] as one fixed tree of additions."""
-    return ((((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))) +
-            (((lanes[8] + lanes[9]) + (lanes[10] + lanes[11])) + ((lanes[12] + lanes[13]) + (lanes[14] + lanes[15]))))
+def survivor_weight_step(cptr, cex, cval, dz, w, iptr, icols, b, lr, g):
+    """The SGD step of a COLS layer at its survivors, from its inputs listed by input
+    (``rows.by_input`` or ``cols_by_input``):
+
+    for each input d nonzero somewhere in the batch, g[p] = Σ_k cval[k] · dz[cex[k], icols[p]]
+    over d's survivors p (row d of Aᵀ dZ at the survivors: the examples in turn, four at a time
+    as a fixed tree, vectorized across the survivors); W[d, icols[p]] −= lr · g[p];
+    b −= lr · Σ_n dz[n]. dz: (B, M); w: (D, M); g: (M,) scratch. Mirrors the dW and db of
+    ``layers.dense_backward`` then ``optim.sgd``; the work is (nonzero inputs) × (survivors)."""
+    for d in range(w.shape[0]):
+        lo, hi = cptr[d], cptr[d + 1]
+        s, e = iptr[d], iptr[d + 1]
+        if lo == hi or s == e:
+            continue
+        for p in range(e - s):
+            g[p] = 0
+        k = lo
+        while k + 4 <= hi:
+            n0, n1, n2, n3 = cex[k], cex[k + 1], cex[k + 2], cex[k + 3]
+            v0, v1, v2, v3 = cval[k], cval[k + 1], cval[k + 2], cval[k + 3]
+            for p in range(s, e):
+                c = icols[p]
+                g[p - s] += (v0 * dz[n0, c] + v1 * dz[n1, c]) + (v2 * dz[n2, c] + v3 * dz[n3, c])
+            k += 4
+        while k < hi:
+            n0, v0 = cex[k], cval[k]
+            for p in range(s, e):
+                g[p - s] += v0 * dz[n0, icols[p]]
+            k += 1
+        for p in range(s, e):
+            w[d, icols[p]] -= lr * g[p - s]
+    bias_step(dz, b, lr, g)
 
 
 @njit(cache=True)
-def cols_weight_step(at, active, dzt, w, iptr, icols, b, lr, lanes):
-    """W[d, j] −= lr · Σ_n at[d, n] dzt[j, n] for every survivor (d, j) (rows with ``active[d]``
-    False are zero for the batch: no gradient); b −= lr · Σ_n dzt[:, n].
-    at: (D, B'), dzt: (M, B'); lanes: (LANES,) scratch. Mirrors the dW and db of
-    ``layers.dense_backward`` then ``optim.sgd``; each sum over the batch in ``LANES`` lanes."""
-    d_in, n_batch = at.shape
-    for d in range(d_in):
-        if not active[d]:
-            continue
-        for p in range(iptr[d], iptr[d + 1]):
-            j = icols[p]
-            for k in range(LANES):
-                lanes[k] = at[d, k] * dzt[j, k]
-            for q in range(LANES, n_batch, LANES):
-                for k in range(LANES):
-                    lanes[k] += at[d, q + k] * dzt[j, q + k]
-            w[d, j] -= lr * lane_sum(lanes)
-    for j in range(dzt.shape[0]):
-        for k in range(LANES):
-            lanes[k] = dzt[j, k]
-        for q in range(LANES, n_batch, LANES):
-            for k in range(LANES):
-                lanes[k] += dzt[j, q + k]
-        b[j] -= lr * lane_sum(lanes)
+def cols_by_input(at, n_batch, cptr, cex, cval, active):
+    """The nonzero entries of the first n_batch columns of at: (D, B') listed input by input, as
+    ``rows.by_input`` lists a ROWS layer's: input d is nonzero in examples cex[cptr[d]:cptr[d+1]]
+    with values cval[...]; active[d] whether there are any."""
+    k = 0
+    for d in range(at.shape[0]):
+        cptr[d] = k
+        for n in range(n_batch):
+            cex[k] = n
+            cval[k] = at[d, n]
+            k += at[d, n] != 0
+        active[d] = k > cptr[d]
+    cptr[at.shape[0]] = k
 
 
 @njit(cache=True)

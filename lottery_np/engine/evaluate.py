@@ -10,7 +10,7 @@ a training step, so the same bits on every CPU (``engine`` docstring).
 from numba import njit
 
 from .cols import cols_forward, find_active
-from .mathfn import exp, log
+from .mathfn import exp_for, log
 from .paths import ROWS
 from .rows import compress, csr_forward
 from .step import transpose
@@ -33,7 +33,7 @@ def loss_and_correct(logits, y, start):
         correct += best == label
         s = 0.0
         for c in range(logits.shape[1]):
-            s += logits.dtype.type(exp(float(logits[n, c] - mx)))
+            s += logits.dtype.type(exp_for(float(logits[n, c] - mx), logits.itemsize))
         total += log(s) - (float(logits[n, label]) - float(mx))
     return total, correct
 

@@ -9,8 +9,8 @@ transposed back).
 import numpy as np
 from numba import njit
 
-from .cols import cols_forward, cols_weight_step, find_active, gather, input_grad, relu_cols
-from .mathfn import exp, log
+from .cols import cols_by_input, cols_forward, find_active, gather, input_grad, relu_cols, survivor_weight_step
+from .mathfn import exp_for, log
 from .paths import ROWS
 from .rows import by_input, compress, csr_forward, csr_weight_step, relu_transpose
 
@@ -26,11 +26,11 @@ def transpose(src, dst):
 @njit(cache=True)
 def load_input(net, buf, x, idx):
     """The minibatch idx of x (``SparseRows``) as the first layer reads it: each example's span
-    of the sparse rows (ROWS), or a dense transposed block (COLS)."""
-    if net.modes[0] == ROWS:
-        for n in range(idx.size):
-            buf.starts[0][n], buf.ends[0][n] = x.indptr[idx[n]], x.indptr[idx[n] + 1]
-    else:
+    of the sparse rows (both paths: a weight step lists them by input), and for COLS a dense
+    transposed block."""
+    for n in range(idx.size):
+        buf.starts[0][n], buf.ends[0][n] = x.indptr[idx[n]], x.indptr[idx[n] + 1]
+    if net.modes[0] != ROWS:
         gather(x.index, x.value, x.indptr, idx, buf.cols[0], buf.active[0])
 
 
@@ -86,7 +86,8 @@ def softmax_cross_entropy(logits, y, idx, dlogits):
         correct += best == label
         s = 0.0
         for c in range(n_class):
-            dlogits[n, c] = exp(float(logits[n, c] - mx))  # the shift in the logits' dtype, as the readable path
+            # the shift in the logits' dtype, as the readable path; exp rounded to it on the way in
+            dlogits[n, c] = exp_for(float(logits[n, c] - mx), logits.itemsize)
             s += dlogits[n, c]
         total += log(s) - (float(logits[n, label]) - float(mx))
         for c in range(n_class):
@@ -102,28 +103,31 @@ def backward_layer(net, buf, x, lr, i):
     mode = net.modes[i]
     above = net.modes[i + 1] if i < n_layers - 1 else ROWS
     w, m, b = net.weights[i], net.masks[i], net.biases[i]
-    if mode == ROWS:
-        if above != ROWS:
-            transpose(buf.dcols[i + 1], buf.drows[i + 1])
-        if i == 0:  # the minibatch's pixels listed by input
-            by_input(buf.starts[0], buf.ends[0], x.index, x.value, buf.cptr[0], buf.fill[0], buf.cex[0], buf.cval[0],
-                     buf.active[0])
-        else:
-            by_input(buf.starts[i], buf.ends[i], buf.index[i], buf.value[i], buf.cptr[i], buf.fill[i], buf.cex[i],
-                     buf.cval[i], buf.active[i])
-        if i > 0:  # the input is data for the first layer: nobody needs its gradient
-            if above == ROWS:
-                transpose(buf.drows[i + 1], buf.dcols[i + 1])
-            input_grad(buf.dcols[i + 1], w, net.iptr[i], net.icols[i], buf.active[i], buf.dcols[i])
+    # both layouts of ∂L/∂Z: rows for the weight step, transposed for the input gradient
+    if above == ROWS and i > 0:
+        transpose(buf.drows[i + 1], buf.dcols[i + 1])
+    elif above != ROWS:
+        transpose(buf.dcols[i + 1], buf.drows[i + 1])
+    # the layer's input listed by input
+    if i == 0:  # the minibatch's pixels
+        by_input(buf.starts[0], buf.ends[0], x.index, x.value, buf.cptr[0], buf.fill[0], buf.cex[0], buf.cval[0],
+                 buf.active[0])
+    elif mode == ROWS:
+        by_input(buf.starts[i], buf.ends[i], buf.index[i], buf.value[i], buf.cptr[i], buf.fill[i], buf.cex[i],
+                 buf.cval[i], buf.active[i])
+    else:
+        cols_by_input(buf.cols[i], buf.rows[0].shape[0], buf.cptr[i], buf.cex[i], buf.cval[i], buf.active[i])
+    if i > 0:  # the input gradient, with the old W (the first layer's input is data: nobody needs it)
+        input_grad(buf.dcols[i + 1], w, net.iptr[i], net.icols[i], buf.active[i], buf.dcols[i])
+        if mode == ROWS:
             relu_transpose(buf.dcols[i], buf.rows[i], buf.drows[i])
+        else:
+            relu_cols(buf.cols[i], buf.dcols[i])
+    if mode == ROWS:
         csr_weight_step(buf.cptr[i], buf.cex[i], buf.cval[i], buf.drows[i + 1], w, m, b, lr, buf.g, net.masked[i])
     else:
-        if above == ROWS:
-            transpose(buf.drows[i + 1], buf.dcols[i + 1])
-        if i > 0:
-            input_grad(buf.dcols[i + 1], w, net.iptr[i], net.icols[i], buf.active[i], buf.dcols[i])
-            relu_cols(buf.cols[i], buf.dcols[i])
-        cols_weight_step(buf.cols[i], buf.active[i], buf.dcols[i + 1], w, net.iptr[i], net.icols[i], b, lr, buf.lanes)
+        survivor_weight_step(buf.cptr[i], buf.cex[i], buf.cval[i], buf.drows[i + 1], w, net.iptr[i], net.icols[i], b, lr,
+                             buf.g)
 
 
 @njit(cache=True)
