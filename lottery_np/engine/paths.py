@@ -45,6 +45,7 @@ import numpy as np
 from ..sparse import layout_from_mask
 
 ROWS, COLS = 0, 1
+INDEX = np.uint32  # the type of a listed row, column or example number
 
 ROWS_ABOVE = {
     "first": 0.14,      # 784x300 with pixel inputs
@@ -94,9 +95,12 @@ def pack(net, modes=None):
     ``modes`` forces a path per layer (tests and benchmarks)."""
     modes = choose_modes(net.masks) if modes is None else np.asarray(modes, dtype=np.int64)
     empty = np.zeros(1, dtype=np.int64)
-    lists = [survivors(m) for m in net.masks]
+    # column and row numbers as uint32: an unsigned index needs no wrap-around test, which lets LLVM
+    # vectorize the loops that read through them (about 15% off the COLS kernels)
+    lists = [[a.astype(INDEX, copy=False) if k % 2 else a for k, a in enumerate(survivors(m))] for m in net.masks]
+    none = np.zeros(1, dtype=INDEX)
     iptr, icols = (tuple(x) for x in zip(*[s[:2] for s in lists]))
-    optr, orows = (tuple(x) for x in zip(*[s[2:] if mode == COLS else (empty, empty) for s, mode in zip(lists, modes)]))
+    optr, orows = (tuple(x) for x in zip(*[s[2:] if mode == COLS else (empty, none) for s, mode in zip(lists, modes)]))
     masked = np.array([not bool(np.all(m == 1)) for m in net.masks])
     return Layers(tuple(net.weights), tuple(net.masks), tuple(net.biases), iptr, icols, optr, orows, modes, masked)
 
@@ -112,9 +116,9 @@ def buffers(sizes, batch, dtype, modes=None):
     inputs = sizes[:-1]
     listed = [batch * s if i > 0 else 1 for i, s in enumerate(inputs)]  # the first layer lists the data set's rows
     return Buffers(rows, cols, tuple(np.zeros_like(a) for a in rows), tuple(np.zeros_like(a) for a in cols),
-                   tuple(np.zeros(s, np.bool_) for s in sizes), np.zeros(max(sizes), np.int64),
+                   tuple(np.zeros(s, np.bool_) for s in sizes), np.zeros(max(sizes), INDEX),
                    np.zeros(max(sizes), dtype),
                    tuple(np.zeros(batch, np.int64) for _ in inputs), tuple(np.zeros(batch, np.int64) for _ in inputs),
-                   tuple(np.zeros(k, np.int64) for k in listed), tuple(np.zeros(k, dtype) for k in listed),
+                   tuple(np.zeros(k, INDEX) for k in listed), tuple(np.zeros(k, dtype) for k in listed),
                    tuple(np.zeros(s + 1, np.int64) for s in inputs), tuple(np.zeros(s, np.int64) for s in inputs),
-                   tuple(np.zeros(batch * s, np.int64) for s in inputs), tuple(np.zeros(batch * s, dtype) for s in inputs))
+                   tuple(np.zeros(batch * s, INDEX) for s in inputs), tuple(np.zeros(batch * s, dtype) for s in inputs))
