@@ -158,12 +158,17 @@ def find_active(at, active):
 
 
 @njit(cache=True)
-def gather(index, value, indptr, idx, at, active):
-    """The minibatch idx of a data set's sparse rows as a dense transposed block at: (D, B)
-    (columns beyond len(idx) stay 0), and which rows have a nonzero entry."""
-    at[:, :] = 0
+def gather(index, value, indptr, idx, starts, ends, at, active):
+    """The minibatch idx of a data set's sparse rows as a dense transposed block at: (D, B')
+    (columns beyond len(idx) stay 0), and which rows have a nonzero entry. starts, ends: (B,) the
+    previous minibatch's spans on the way in (its entries are zeroed, not the whole block), this
+    one's on the way out."""
+    for n in range(idx.size):
+        for p in range(starts[n], ends[n]):
+            at[index[p], n] = 0
+        starts[n], ends[n] = indptr[idx[n]], indptr[idx[n] + 1]
     active[:] = False
     for n in range(idx.size):
-        for p in range(indptr[idx[n]], indptr[idx[n] + 1]):
+        for p in range(starts[n], ends[n]):
             at[index[p], n] = value[p]
             active[index[p]] = True

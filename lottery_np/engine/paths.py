@@ -70,7 +70,8 @@ may hold anything); ``active[l]`` which inputs of layer l are nonzero somewhere 
 The input of a ROWS layer l by its nonzeros: ``starts[l]``/``ends[l]`` (B,) each example's
 span of ``index[l]``/``value[l]`` (B·D_l,) (for the first layer, of the data set's sparse rows);
 the input of any layer listed by input (``rows.by_input``, ``cols.cols_by_input``), for its weight
-step: ``cptr[l]``/``fill[l]``/``cex[l]``/``cval[l]``."""
+step: ``cptr[l]``/``fill[l]``/``cex[l]``/``cval[l]``. A step's buffers serve one data set: a COLS
+first layer's block ``cols[0]`` is cleared by zeroing the previous minibatch's pixels (``cols.gather``)."""
 
 
 def layer_kind(i, n_layers):

@@ -7,9 +7,9 @@ example by example (``SparseRows``-like: example n's nonzero inputs are ``index[
 with values ``value[...]``):
 
 * **the first layer** reads MNIST pixels (81% zeros) straight from the data set's sparse rows;
-* **a hidden layer** reads a ReLU output, about half of it zeros (measured on LeNet-300-100:
-  49–55% of the first hidden layer's outputs and 45–54% of the second's are nonzero,
-  ``benchmarks/step_time.py``), listed by ``compress`` after the forward pass below it.
+* **a hidden layer** reads a ReLU output, about half of it zeros (measured on LeNet-300-100 by
+  ``benchmarks/step_time.py``, 100% to 1.8% of the weights: 45–52% of the first hidden layer's
+  outputs and 45–54% of the second's are nonzero), listed by ``compress`` after the layer below.
 
 The same bits on every CPU: each product is an explicit loop that adds ``value · W[d, :]`` into
 an output row — vectorized across the outputs j, each output's sum in an order fixed by the

@@ -28,10 +28,11 @@ def load_input(net, buf, x, idx):
     """The minibatch idx of x (``SparseRows``) as the first layer reads it: each example's span
     of the sparse rows (both paths: a weight step lists them by input), and for COLS a dense
     transposed block."""
-    for n in range(idx.size):
-        buf.starts[0][n], buf.ends[0][n] = x.indptr[idx[n]], x.indptr[idx[n] + 1]
-    if net.modes[0] != ROWS:
-        gather(x.index, x.value, x.indptr, idx, buf.cols[0], buf.active[0])
+    if net.modes[0] == ROWS:
+        for n in range(idx.size):
+            buf.starts[0][n], buf.ends[0][n] = x.indptr[idx[n]], x.indptr[idx[n] + 1]
+    else:
+        gather(x.index, x.value, x.indptr, idx, buf.starts[0], buf.ends[0], buf.cols[0], buf.active[0])
 
 
 @njit(cache=True)
