@@ -131,15 +131,16 @@ def measure(fraction, data, prepared, order, repeat, peak_gflops):
 
 
 def crossover(data, prepared, order, repeat):
-    """Whole-step µs with the first / hidden layers forced to ROWS or COLS, every layer keeping the
-    same fraction of its weights: where COLS starts to win is the crossover of ``engine.paths``."""
+    """Whole-step µs with the layers forced to ROWS or COLS, every layer keeping the same fraction of
+    its weights: RRR against RRC gives the output layer's crossover, RRC against RCC the hidden
+    layer's, RCC against CCC the first layer's (``engine.paths.ROWS_ABOVE``)."""
     import lottery_np as lt
     R, C = engine.ROWS, engine.COLS
-    cases = {"RRR": (R, R, R), "CRR": (C, R, R), "RCC": (R, C, C), "CCC": (C, C, C)}
+    cases = {"RRR": (R, R, R), "RRC": (R, R, C), "RCC": (R, C, C), "CCC": (C, C, C)}
     print("| % of each layer left | " + " | ".join(cases) + " |")
     print("|---|" + "---|" * len(cases))
     out = {}
-    for f in (0.30, 0.25, 0.20, 0.16, 0.12, 0.08, 0.05):
+    for f in (1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.16, 0.12, 0.08, 0.05):
         rng = np.random.default_rng(0)
         row = {}
         for name, modes in cases.items():

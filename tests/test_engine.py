@@ -56,7 +56,8 @@ def test_the_cases_run_every_kernel_variant():
             used |= {("first" if i == 0 else "hidden", "ROWS" if m == R else "COLS") for i, m in enumerate(modes)}
     for name, (serves, _, _) in engine.KERNELS.items():
         layer, path = serves.split(", ")
-        wanted = {(k, path) for k in (("first", "hidden") if layer == "any" else (layer,))}
+        wanted = {(k, p) for k in (("first", "hidden") if layer == "any" else (layer,))
+                  for p in (("ROWS", "COLS") if path == "any" else (path,))}
         assert wanted <= used, f"{name} ({serves}) is not run by any case"
 
 
@@ -214,11 +215,25 @@ print(hashlib.sha256(b"".join(w.tobytes() for w in net.weights + net.biases)).he
 
 
 def test_same_bits_whatever_the_number_of_blas_threads():
-    """Hidden dense layers use BLAS; its result must not depend on how many threads it may use
-    (the runner's workers use one; a library caller may have any number)."""
+    """The engine uses no BLAS, so how many threads BLAS may use changes nothing (the runner's
+    workers use one; a library caller may have any number). tests/test_same_bits.py changes the
+    BLAS kernels, the Numba target and libm."""
     outs = []
     for threads in ("1", "2"):
         env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
         done = subprocess.run([sys.executable, "-c", BITS], capture_output=True, text=True, env=env, check=True)
         outs.append(done.stdout.strip())
     assert outs[0] == outs[1] and outs[0]
+
+
+def test_exp_and_log_of_the_engine_match_numpy():
+    """mathfn's exp and log (+ − × ÷ only, the same bits on every CPU) to a few float64 ulps."""
+    from lottery_np.engine.mathfn import exp, log
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-80, 80, 3000), rng.uniform(-1, 1, 3000), [0.0, -700.0, 700.0]])
+    got = np.array([exp(v) for v in x])
+    np.testing.assert_allclose(got, np.exp(x), rtol=4e-16, atol=0)
+    y = np.concatenate([np.exp(rng.uniform(-60, 60, 3000)), rng.uniform(1, 11, 3000), [1.0, 2.0, 1e-300]])
+    np.testing.assert_allclose([log(v) for v in y], np.log(y), rtol=4e-16, atol=4e-16)
+    assert exp(-800.0) == 0 and exp(800.0) == np.inf and np.isnan(exp(np.nan))
+    assert log(0.0) == -np.inf and log(np.inf) == np.inf and np.isnan(log(-1.0)) and np.isnan(log(np.nan))

@@ -13,62 +13,90 @@ Where things are
 ----------------
 * ``paths.py``    — the one decision: each layer runs ROWS (dense weights) or COLS (survivors
   only), by the fraction of weights it keeps, with the measured crossovers beside it;
-* ``rows.py``     — ROWS kernels: the first layer from the data set's sparse rows, hidden
-  layers by BLAS;
-* ``cols.py``     — COLS kernels: survivors only, the batch as the vector dimension;
+* ``rows.py``     — ROWS kernels: products over the nonzero entries of a layer's input (the data
+  set's sparse rows for the first layer, a ReLU output listed by ``compress`` above it);
+* ``cols.py``     — COLS kernels: survivors only, the batch as the vector dimension; and every
+  layer's input gradient (it costs in proportion to the survivors);
 * ``step.py``     — a whole step (forward, loss, backward + update) and ``sgd_steps``;
 * ``evaluate.py`` — loss and accuracy over a data set, forward only, in large blocks;
+* ``mathfn.py``   — exp and log from + − × ÷ alone (the C library's differ between CPUs);
 * ``data.py``     — each data set's nonzero pixels, listed once per training.
 
 Why it is fast
 --------------
 1. **Fused steps.** The ``eval_every`` iterations between two evaluations run in one call of
    ``sgd_steps``, with no Python per layer or per step.
-2. **Only the arithmetic that can change a number.** The first layer multiplies only nonzero
-   pixels (19% of MNIST), read straight from the data set's sparse rows, eight rows of W per
-   pass over an output row; below a crossover a layer visits only its surviving weights.
-   Hidden dense layers use BLAS, which at these sizes beats skipping the ReLU's zeros.
-3. **The SGD step inside the backward pass.** A first-layer weight gradient is never stored:
-   row d of dW is accumulated and applied at once, W[d] ← W[d] − lr · dW[d] ⊙ M[d].
-4. **Deterministic.** No ``prange``; ``train_fused`` runs BLAS on one thread whatever the
-   process allows (one training per core). The same inputs give the same bits.
+2. **Only the arithmetic that can change a number.** A ROWS layer multiplies only the nonzero
+   entries of its input — the pixels (19% of MNIST), read straight from the data set's sparse
+   rows, and the ReLU's nonzero outputs (about half) — eight rows of W per pass over an output
+   row; a COLS layer visits only its surviving weights, and so does every input gradient.
+3. **The SGD step inside the backward pass.** A weight gradient is never stored whole: row d of
+   dW is accumulated and applied at once, W[d] ← W[d] − lr · dW[d] ⊙ M[d].
+
+The same bits on every x86-64 CPU
+---------------------------------
+A training's numbers — every weight, every loss, the convergence iteration — are a function
+of its inputs (network, masks, data, seed, settings) and of this code, not of the machine:
+
+* **no BLAS** (its kernels differ by CPU and thread count: OpenBLAS's Haswell and Sandybridge
+  kernels gave three different weight hashes in one training of the previous engine);
+* **no libm**: exp and log are ``mathfn``'s, built from IEEE-754 operations (glibc picks an
+  FMA variant of its own on CPUs that have FMA, with other last bits);
+* **no ``fastmath``**: LLVM may not reorder a sum or fuse a multiply and an add (which it
+  would do differently for each CPU's vector width and FMA support), and **no ``prange``**;
+* **every sum in an order the code fixes**: products are vectorized across independent
+  outputs (a row of W times an input added into an output row; a row of Zᵀ or dAᵀ over the
+  batch; a weight gradient across a row's survivors), each output's terms added in turn, a few
+  at a time as a fixed tree — never a reduction whose order depends on the vector width.
+
+Tested (``tests/test_same_bits.py``, in the default suite): short trainings of LeNet-300-100 at
+100%, 21% and 3.6% of the weights (every kernel path) give identical weights, losses and
+convergence iterations under ``OPENBLAS_CORETYPE=Haswell`` and ``=Sandybridge``,
+``NUMBA_CPU_NAME=generic`` (x86-64 with SSE2 only, against the host's AVX-512 code) and
+``GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA`` — on one AMD EPYC (Zen 4). Same-bits therefore
+holds between x86-64 CPUs from SSE2-only to AVX-512, with or without FMA. **Not** guaranteed:
+other versions of Numba/llvmlite or NumPy (NumPy's ``Generator`` draws the initial weights and
+the minibatch order; a new LLVM is not bound to today's instruction choices), other
+architectures (ARM, POWER: not tested), a change of the crossovers in ``paths.py`` (a layer that
+switches path sums in another order), and the readable path (NumPy with BLAS), which the engine
+matches to rounding, not to the bit.
+The runner runs one training per core and the numbers do not depend on the number of jobs.
 
 Pruned weights stay exactly zero: a ROWS layer multiplies its gradient by the mask, a COLS
-layer touches only survivors, and plain SGD has no state.
+layer and the input gradient touch only survivors, and plain SGD has no state.
 """
 import numpy as np
-import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls: loaded now, so that it can be limited)
-from threadpoolctl import ThreadpoolController
 
 from ..network import as_generator
 from ..train import History, batches, record_evaluation
-from .cols import cols_backward_step, cols_forward
+from .cols import cols_forward, input_grad, survivor_weight_step
 from .data import Prepared, SparseRows, column_blocks, prepare, sparse_rows
 from .evaluate import EVAL_BLOCK, evaluate
 from .paths import COLS, ROWS, ROWS_ABOVE, Buffers, Layers, buffers, choose_modes, pack
-from .rows import csr_forward, csr_weight_step, dense_backward_step, dense_forward
+from .rows import compress, csr_forward, csr_weight_step
 from .step import backward_and_step, forward, sgd_steps, softmax_cross_entropy
 
 KERNELS = {
     # name: (layer it serves, what it computes, the reference it mirrors)
-    "rows.csr_forward": ("first, ROWS", "Z = X W + b from the nonzero pixels", "layers.dense_forward"),
-    "rows.csr_weight_step": ("first, ROWS", "W -= lr (Xᵀ dZ) ⊙ M, b -= lr Σ dZ", "dense_backward + sgd"),
-    "rows.dense_forward": ("hidden, ROWS", "Z = A W + b by BLAS", "layers.dense_forward"),
-    "rows.dense_backward_step": ("hidden, ROWS", "dA, then the SGD step, by BLAS", "dense_backward + relu_backward + sgd"),
-    "cols.cols_forward": ("any, COLS", "Zᵀ = (W ⊙ M)ᵀ Aᵀ + b at the survivors", "layers.dense_forward"),
-    "cols.cols_backward_step": ("any, COLS", "dAᵀ, then the SGD step at the survivors", "dense_backward + relu_backward + sgd"),
+    "rows.csr_forward": ("any, ROWS", "Z = A W + b from A's nonzero entries (pixels, or a ReLU output by rows.compress)",
+                         "layers.dense_forward + relu_forward"),
+    "rows.csr_weight_step": ("any, ROWS", "W -= lr (Aᵀ dZ) ⊙ M, b -= lr Σ dZ, from A's nonzeros by input",
+                             "dense_backward (dW, db) + sgd"),
+    "cols.input_grad": ("hidden, any", "dAᵀ = (W ⊙ M) dZᵀ at the survivors, then the ReLU below",
+                        "dense_backward (dA) + relu_backward"),
+    "cols.cols_forward": ("any, COLS", "Zᵀ = (W ⊙ M)ᵀ Aᵀ + b at the survivors", "layers.dense_forward + relu_forward"),
+    "cols.survivor_weight_step": ("any, COLS", "W -= lr Aᵀ dZ at the survivors, b -= lr Σ dZ, from A's nonzeros by input",
+                                  "dense_backward (dW, db) + sgd"),
 }
-"""Every kernel variant. ``tests/test_engine.py`` runs a float64 step through every combination
-of paths (all ROWS, all COLS, alternating) and holds it to the readable path."""
+"""Every kernel variant (the products; each has the same bits on every CPU, see the module
+docstring). ``tests/test_engine.py`` runs a float64 step through every combination of paths
+(all ROWS, all COLS, alternating) and holds it to the readable path."""
 
 __all__ = ["train_fused", "supports", "Evaluator", "pack", "buffers", "sgd_steps", "evaluate", "prepare", "sparse_rows",
-           "column_blocks", "choose_modes", "ROWS", "COLS", "ROWS_ABOVE", "EVAL_BLOCK", "KERNELS", "Layers", "Buffers",
-           "SparseRows", "Prepared", "forward", "backward_and_step", "softmax_cross_entropy", "csr_forward",
-           "csr_weight_step", "dense_forward", "dense_backward_step", "cols_forward", "cols_backward_step"]
+           "column_blocks", "choose_modes", "ROWS", "COLS", "ROWS_ABOVE", "EVAL_BLOCK", "KERNELS", "Layers",
+           "Buffers", "SparseRows", "Prepared", "forward", "backward_and_step", "softmax_cross_entropy", "compress",
+           "csr_forward", "csr_weight_step", "input_grad", "cols_forward", "survivor_weight_step"]
 
-
-# The BLAS libraries, found once (finding them costs about a millisecond per training otherwise).
-BLAS = ThreadpoolController()
 
 def supports(net, config):
     """``(True, "")`` if this engine trains ``net`` with ``config`` exactly as ``train.train``
@@ -129,9 +157,7 @@ def train_fused(net, data, config, seed=0, callback=None, modes=None, prepared=N
 
     order = batches(n_train, config.batch_size, rng)
     losses = np.zeros(config.eval_every, dtype=np.float64)
-    # One BLAS thread for the dense layers: a multi-threaded sgemm may split its sums differently
-    # (OpenBLAS does on some CPUs), and the same seed must give the same bits on any machine setting.
-    with np.errstate(over="ignore", invalid="ignore"), BLAS.limit(limits=1, user_api="blas"):
+    with np.errstate(over="ignore", invalid="ignore"):
         evaluate_at(0)
         it = 0
         while it < config.iterations:

@@ -2,16 +2,17 @@
 
 Mirrors ``MLP.evaluate``. No backward bookkeeping: no gradients, no lists of inputs by input.
 Each layer runs its path's forward kernel on ``EVAL_BLOCK`` examples at a time — a first ROWS
-layer straight from the data set's sparse rows, hidden ROWS layers by BLAS on the whole block,
-COLS layers at their survivors; a COLS first layer reads the data set as dense transposed
-blocks (``data.column_blocks``), made once per training.
+layer straight from the data set's sparse rows, a hidden ROWS layer from its input's nonzeros
+(``rows.compress``), COLS layers at their survivors; a COLS first layer reads the data set as
+dense transposed blocks (``data.column_blocks``), made once per training. The same kernels as
+a training step, so the same bits on every CPU (``engine`` docstring).
 """
-import numpy as np
 from numba import njit
 
 from .cols import cols_forward, find_active
+from .mathfn import exp_for, log
 from .paths import ROWS
-from .rows import csr_forward, dense_forward
+from .rows import compress, csr_forward
 from .step import transpose
 
 EVAL_BLOCK = 256  # examples per forward-only block (benchmarks/step_time.py: 128 to 1000 within a few %)
@@ -19,7 +20,8 @@ EVAL_BLOCK = 256  # examples per forward-only block (benchmarks/step_time.py: 12
 
 @njit(cache=True)
 def loss_and_correct(logits, y, start):
-    """Summed softmax cross-entropy and number correct of logits (n, C) for labels y[start:start+n]."""
+    """Summed softmax cross-entropy and number correct of logits (n, C) for labels y[start:start+n]
+    (``mathfn``'s exp and log, each exp rounded to the logits' dtype, as ``step.softmax_cross_entropy``)."""
     total, correct = 0.0, 0
     for n in range(logits.shape[0]):
         label = y[start + n]
@@ -31,8 +33,8 @@ def loss_and_correct(logits, y, start):
         correct += best == label
         s = 0.0
         for c in range(logits.shape[1]):
-            s += np.exp(logits[n, c] - mx)  # in the logits' dtype, as the readable path
-        total += np.log(s) - (float(logits[n, label]) - float(mx))
+            s += logits.dtype.type(exp_for(float(logits[n, c] - mx), logits.itemsize))
+        total += log(s) - (float(logits[n, label]) - float(mx))
     return total, correct
 
 
@@ -46,7 +48,8 @@ def eval_layer(net, buf, x, blocks, k, start, n, i):
         if i == 0:
             csr_forward(x.indptr[start:start + n], x.indptr[start + 1:start + n + 1], x.index, x.value, w, b, out, relu)
         else:
-            dense_forward(buf.rows[i][:n], w, b, out, relu)
+            compress(buf.rows[i][:n], buf.starts[i], buf.ends[i], buf.index[i], buf.value[i])
+            csr_forward(buf.starts[i][:n], buf.ends[i][:n], buf.index[i], buf.value[i], w, b, out, relu)
     else:
         at = blocks[k] if i == 0 else buf.cols[i]
         find_active(at, buf.active[i])

@@ -1,33 +1,50 @@
 """ROWS: kernels for a layer that keeps most of its weights. Activations are (B, D), row by row.
 
-Every kernel mirrors ``layers.dense_forward`` / ``layers.dense_backward`` (+ ``relu_backward``
-and ``optim.sgd``) for one layer Z = A (W ⊙ M) + b; pruned weights are exactly 0 in W, so a
-dense product with W is the masked product. Two shapes of input:
+Every kernel mirrors ``layers.dense_forward`` / ``layers.dense_backward`` (+ ``optim.sgd``) for
+one layer Z = A (W ⊙ M) + b; pruned weights are exactly 0 in W, so a product with the dense W is
+the masked product. A ROWS layer multiplies only the **nonzero entries of its input**, listed
+example by example (``SparseRows``-like: example n's nonzero inputs are ``index[starts[n]:ends[n]]``
+with values ``value[...]``):
 
-* **the first layer** reads its input, MNIST pixels (81% zeros), straight from the data set's
-  sparse rows (``data.SparseRows``): example n's nonzero pixels are
-  ``index[starts[n]:ends[n]]`` with values ``value[...]``. Only nonzero pixels are multiplied.
-* **a hidden layer** reads a ReLU output, about half zeros, as a dense (B, D) array, and uses
-  BLAS (``np.dot``, one thread in the runner's workers): at these sizes the BLAS product of
-  every entry is faster than any loop that skips the zeros (``benchmarks/step_time.py``).
+* **the first layer** reads MNIST pixels (81% zeros) straight from the data set's sparse rows;
+* **a hidden layer** reads a ReLU output, about half of it zeros (measured on LeNet-300-100 by
+  ``benchmarks/step_time.py``, 100% to 1.8% of the weights: 45–52% of the first hidden layer's
+  outputs and 45–54% of the second's are nonzero), listed by ``compress`` after the layer below.
+
+The same bits on every CPU: each product is an explicit loop that adds ``value · W[d, :]`` into
+an output row — vectorized across the outputs j, each output's sum in an order fixed by the
+code (the inputs of an example in turn, eight at a time as a fixed tree of additions). No BLAS,
+no ``fastmath`` (LLVM may not reorder a sum or fuse a multiply and an add), no reduction whose
+order depends on the vector width: whatever the CPU's vectors, every output sees the same
+sequence of IEEE operations.
 
 The SGD step is taken inside the backward pass: W ← W − lr (Aᵀ dZ) ⊙ M, b ← b − lr Σₙ dZ[n],
-after the input gradient dA = dZ (W ⊙ M)ᵀ has used the old W.
+after the input gradient (``cols.input_grad``) has used the old W.
 """
-import numpy as np
 from numba import njit
 
-FAST = {"reassoc", "contract", "arcp", "nsz"}  # not "nnan"/"ninf": a diverging loss must stay visible
+
+@njit(cache=True)
+def compress(a, starts, ends, index, value):
+    """The nonzero entries of a: (B, D), example by example: example n's are
+    index[starts[n]:ends[n]] with values value[...] (in increasing d). index, value: (B·D,)."""
+    k = 0
+    for n in range(a.shape[0]):
+        starts[n] = k
+        for d in range(a.shape[1]):
+            index[k] = d
+            value[k] = a[n, d]
+            k += a[n, d] != 0
+        ends[n] = k
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True)
 def csr_forward(starts, ends, index, value, w, b, z, relu):
     """z[n] = b + Σ_p value[p] · W[index[p]] over example n's nonzero inputs p; ReLU if ``relu``.
 
-    index/value: the data set's sparse rows; starts, ends: (B,) each example's span;
-    w: (D, M), b: (M,) -> z: (B, M).
-    Eight rows of W are added per pass over z[n], so z[n] is loaded and stored once per
-    eight nonzero inputs rather than once per input."""
+    starts, ends: (B,) each example's span of index/value; w: (D, M), b: (M,) -> z: (B, M).
+    Mirrors ``layers.dense_forward`` (+ ``relu_forward``). Eight rows of W are added per pass
+    over z[n], as one fixed tree, so z[n] is loaded and stored once per eight nonzero inputs."""
     d_out = w.shape[1]
     for n in range(z.shape[0]):
         for j in range(d_out):
@@ -54,9 +71,10 @@ def csr_forward(starts, ends, index, value, w, b, z, relu):
 
 
 @njit(cache=True)
-def by_input(starts, ends, index, value, cptr, fill, cex, cval):
-    """The same nonzero inputs listed input by input (a counting sort of the batch's CSR rows):
-    input d is nonzero in examples cex[cptr[d]:cptr[d+1]], with values cval[...].
+def by_input(starts, ends, index, value, cptr, fill, cex, cval, active):
+    """The same nonzero inputs listed input by input (a counting sort of the batch's rows):
+    input d is nonzero in examples cex[cptr[d]:cptr[d+1]] (increasing), with values cval[...];
+    active[d]: whether it is nonzero in any example.
 
     cptr: (D + 1,), fill: (D,) scratch, cex/cval: at least as long as the batch's nonzeros."""
     cptr[:] = 0
@@ -66,6 +84,7 @@ def by_input(starts, ends, index, value, cptr, fill, cex, cval):
     for d in range(cptr.size - 1):
         cptr[d + 1] += cptr[d]
         fill[d] = cptr[d]
+        active[d] = cptr[d + 1] > cptr[d]
     for n in range(starts.size):
         for p in range(starts[n], ends[n]):
             d = index[p]
@@ -75,15 +94,16 @@ def by_input(starts, ends, index, value, cptr, fill, cex, cval):
             fill[d] = q + 1
 
 
-@njit(cache=True, fastmath=FAST)
+@njit(cache=True)
 def csr_weight_step(cptr, cex, cval, dz, w, m, b, lr, g, masked):
-    """The SGD step of a first layer from its inputs listed by input (``by_input``):
+    """The SGD step of a ROWS layer from its inputs listed by input (``by_input``):
 
     for each input d: g = Σ_k cval[k] · dz[cex[k]] (row d of Aᵀ dZ), W[d] −= lr · g ⊙ M[d];
-    b −= lr · Σ_n dz[n]. dz: (B, M); w, m: (D, M); g: (M,) scratch. Inputs that are zero for
-    the whole batch have a zero gradient row and are skipped. ``masked=False`` (every weight
-    kept) skips reading M. Up to eight examples are added per pass over g, so g is loaded and
-    stored once per eight."""
+    b −= lr · Σ_n dz[n]. dz: (B, M); w, m: (D, M); g: (M,) scratch. Mirrors the dW of
+    ``layers.dense_backward`` then ``optim.sgd``. Inputs that are zero for the whole batch have
+    a zero gradient row and are skipped. ``masked=False`` (every weight kept) skips reading M.
+    Up to eight examples are added per pass over g (a fixed tree), so g is loaded and stored
+    once per eight."""
     d_in, d_out = w.shape
     for d in range(d_in):
         lo, hi = cptr[d], cptr[d + 1]
@@ -118,50 +138,27 @@ def csr_weight_step(cptr, cex, cval, dz, w, m, b, lr, g, masked):
         else:
             for j in range(d_out):
                 w[d, j] -= lr * g[j]
-    bias_step(dz, b, lr)
+    bias_step(dz, b, lr, g)
 
 
-@njit(cache=True, fastmath=FAST)
-def bias_step(dz, b, lr):
-    """b −= lr · Σ_n dz[n]. dz: (B, M)."""
+@njit(cache=True)
+def bias_step(dz, b, lr, g):
+    """b −= lr · Σ_n dz[n], the examples added in turn (vectorized across the outputs).
+    dz: (B, M); g: (M,) scratch."""
     for j in range(dz.shape[1]):
-        s = dz.dtype.type(0)
-        for n in range(dz.shape[0]):
-            s += dz[n, j]
-        b[j] -= lr * s
+        g[j] = 0
+    for n in range(dz.shape[0]):
+        for j in range(dz.shape[1]):
+            g[j] += dz[n, j]
+    for j in range(dz.shape[1]):
+        b[j] -= lr * g[j]
 
 
-@njit(cache=True, fastmath=FAST)
-def dense_forward(a, w, b, z, relu):
-    """z = a @ w + b, ReLU if ``relu``. a: (B, D) @ w: (D, M) -> z: (B, M), by BLAS."""
-    np.dot(a, w, z)
-    for n in range(z.shape[0]):
-        for j in range(z.shape[1]):
-            v = z[n, j] + b[j]
-            z[n, j] = v if (v > 0 or not relu) else 0
-
-
-@njit(cache=True, fastmath=FAST)
-def dense_backward_step(a, dz, w, m, b, lr, da, dw, need_da, masked):
-    """Mirrors ``dense_backward`` + ``relu_backward`` + ``sgd`` with BLAS products:
-
-    da = (dz @ wᵀ) · 1[a > 0]   (B, M) @ (M, D) -> (B, D), the ReLU that made a folded in, old W;
-    dw = aᵀ @ dz                (D, B) @ (B, M) -> (D, M), scratch;
-    W −= lr · dw ⊙ M (M not read if ``masked`` is False); b −= lr · Σ_n dz[n]."""
-    if need_da:
-        np.dot(dz, w.T, da)
-        for n in range(da.shape[0]):
-            for d in range(da.shape[1]):
-                if not a[n, d] > 0:
-                    da[n, d] = 0
-    np.dot(a.T, dz, dw)
-    d_in, d_out = w.shape
-    if masked:
-        for d in range(d_in):
-            for j in range(d_out):
-                w[d, j] -= lr * (dw[d, j] * m[d, j])
-    else:
-        for d in range(d_in):
-            for j in range(d_out):
-                w[d, j] -= lr * dw[d, j]
-    bias_step(dz, b, lr)
+@njit(cache=True)
+def relu_transpose(dat, a, da):
+    """da[n, d] = dat[d, n] where a[n, d] > 0, else 0: an input gradient computed transposed
+    (``cols.input_grad``) back to rows, with ``relu_backward`` of the layer below folded in.
+    dat: (D, B'), a: (B, D) -> da: (B, D)."""
+    for n in range(a.shape[0]):
+        for d in range(a.shape[1]):
+            da[n, d] = dat[d, n] if a[n, d] > 0 else 0

@@ -3,14 +3,16 @@
 Mirrors ``MLP.loss_and_grads`` followed by ``Optimizer("sgd").step``: Dense → ReLU → … → Dense →
 softmax cross-entropy, then every layer from the top. Each layer runs its own path
 (``paths.py``); an activation is transposed only where two neighbouring layers use different
-layouts.
+layouts (a ROWS layer's input gradient is computed transposed, ``cols.input_grad``, and
+transposed back).
 """
 import numpy as np
 from numba import njit
 
-from .cols import cols_backward_step, cols_forward, find_active, gather
+from .cols import cols_by_input, cols_forward, find_active, gather, input_grad, relu_cols, survivor_weight_step
+from .mathfn import exp_for, log
 from .paths import ROWS
-from .rows import by_input, csr_forward, csr_weight_step, dense_backward_step, dense_forward
+from .rows import by_input, compress, csr_forward, csr_weight_step, relu_transpose
 
 
 @njit(cache=True)
@@ -24,12 +26,13 @@ def transpose(src, dst):
 @njit(cache=True)
 def load_input(net, buf, x, idx):
     """The minibatch idx of x (``SparseRows``) as the first layer reads it: each example's span
-    of the sparse rows (ROWS), or a dense transposed block (COLS)."""
+    of the sparse rows (both paths: a weight step lists them by input), and for COLS a dense
+    transposed block."""
     if net.modes[0] == ROWS:
         for n in range(idx.size):
-            buf.starts[n], buf.ends[n] = x.indptr[idx[n]], x.indptr[idx[n] + 1]
+            buf.starts[0][n], buf.ends[0][n] = x.indptr[idx[n]], x.indptr[idx[n] + 1]
     else:
-        gather(x.index, x.value, x.indptr, idx, buf.cols[0], buf.active[0])
+        gather(x.index, x.value, x.indptr, idx, buf.starts[0], buf.ends[0], buf.cols[0], buf.active[0])
 
 
 @njit(cache=True)
@@ -37,18 +40,19 @@ def forward_layer(net, buf, x, i):
     """Layer i's forward pass (ReLU included below the top), its output in the layout of the layer above."""
     n_layers = len(net.weights)
     mode, relu = net.modes[i], i < n_layers - 1
+    w, b = net.weights[i], net.biases[i]
     if mode == ROWS:
         out = buf.rows[i + 1]
-        if i == 0:
-            csr_forward(buf.starts, buf.ends, x.index, x.value, net.weights[0], net.biases[0], out, relu)
-        else:
-            dense_forward(buf.rows[i], net.weights[i], net.biases[i], out, relu)
+        if i == 0:  # pixels, from the data set's sparse rows
+            csr_forward(buf.starts[0], buf.ends[0], x.index, x.value, w, b, out, relu)
+        else:  # a ReLU output: its nonzeros listed first
+            compress(buf.rows[i], buf.starts[i], buf.ends[i], buf.index[i], buf.value[i])
+            csr_forward(buf.starts[i], buf.ends[i], buf.index[i], buf.value[i], w, b, out, relu)
     else:
         out = buf.cols[i + 1]
         if i > 0:
             find_active(buf.cols[i], buf.active[i])
-        cols_forward(buf.cols[i], buf.active[i], net.weights[i], net.optr[i], net.orows[i], net.biases[i], out, relu,
-                     buf.live)
+        cols_forward(buf.cols[i], buf.active[i], w, net.optr[i], net.orows[i], b, out, relu, buf.live)
     above = net.modes[i + 1] if relu else ROWS  # the loss reads logits row by row
     if above != mode:
         if mode == ROWS:
@@ -68,7 +72,9 @@ def forward(net, buf, x, idx):
 @njit(cache=True)
 def softmax_cross_entropy(logits, y, idx, dlogits):
     """Mirrors ``layers.softmax_cross_entropy``: returns the summed loss and the number
-    correct over the batch; dlogits (B, C) gets (p − onehot(y)) / B."""
+    correct over the batch; dlogits (B, C) gets (p − onehot(y)) / B. exp and log are
+    ``mathfn``'s (the same bits on every CPU); each exp is rounded to the logits' dtype, as the
+    readable path computes it in that dtype."""
     n_batch, n_class = logits.shape
     total, correct = 0.0, 0
     for n in range(n_batch):
@@ -81,10 +87,10 @@ def softmax_cross_entropy(logits, y, idx, dlogits):
         correct += best == label
         s = 0.0
         for c in range(n_class):
-            e = np.exp(logits[n, c] - mx)  # in the logits' dtype, as the readable path
-            dlogits[n, c] = e
-            s += e
-        total += np.log(s) - (float(logits[n, label]) - float(mx))
+            # the shift in the logits' dtype, as the readable path; exp rounded to it on the way in
+            dlogits[n, c] = exp_for(float(logits[n, c] - mx), logits.itemsize)
+            s += dlogits[n, c]
+        total += log(s) - (float(logits[n, label]) - float(mx))
         for c in range(n_class):
             dlogits[n, c] = (dlogits[n, c] / s - (c == label)) / n_batch
     return total, correct
@@ -92,24 +98,37 @@ def softmax_cross_entropy(logits, y, idx, dlogits):
 
 @njit(cache=True)
 def backward_layer(net, buf, x, lr, i):
-    """Layer i's backward pass and SGD step; expects ∂L/∂Z of layer i in the layout of the layer above."""
+    """Layer i's backward pass and SGD step; expects ∂L/∂Z of layer i in the layout of the layer above,
+    and leaves ∂L/∂Z of layer i − 1 (its ReLU folded in) in this layer's layout."""
     n_layers = len(net.weights)
     mode = net.modes[i]
     above = net.modes[i + 1] if i < n_layers - 1 else ROWS
-    if above != mode:  # ∂L/∂Z of this layer in this layer's layout
-        if above == ROWS:
-            transpose(buf.drows[i + 1], buf.dcols[i + 1])
-        else:
-            transpose(buf.dcols[i + 1], buf.drows[i + 1])
     w, m, b = net.weights[i], net.masks[i], net.biases[i]
-    if mode == ROWS and i == 0:  # the input is data: nobody needs its gradient
-        by_input(buf.starts, buf.ends, x.index, x.value, buf.cptr, buf.fill, buf.cex, buf.cval)
-        csr_weight_step(buf.cptr, buf.cex, buf.cval, buf.drows[1], w, m, b, lr, buf.g, net.masked[0])
+    # both layouts of ∂L/∂Z: rows for the weight step, transposed for the input gradient
+    if above == ROWS and i > 0:
+        transpose(buf.drows[i + 1], buf.dcols[i + 1])
+    elif above != ROWS:
+        transpose(buf.dcols[i + 1], buf.drows[i + 1])
+    # the layer's input listed by input
+    if i == 0:  # the minibatch's pixels
+        by_input(buf.starts[0], buf.ends[0], x.index, x.value, buf.cptr[0], buf.fill[0], buf.cex[0], buf.cval[0],
+                 buf.active[0])
     elif mode == ROWS:
-        dense_backward_step(buf.rows[i], buf.drows[i + 1], w, m, b, lr, buf.drows[i], buf.dw[i], True, net.masked[i])
+        by_input(buf.starts[i], buf.ends[i], buf.index[i], buf.value[i], buf.cptr[i], buf.fill[i], buf.cex[i],
+                 buf.cval[i], buf.active[i])
     else:
-        cols_backward_step(buf.cols[i], buf.active[i], buf.dcols[i + 1], w, net.iptr[i], net.icols[i], b, lr,
-                           buf.dcols[i], i > 0)
+        cols_by_input(buf.cols[i], buf.rows[0].shape[0], buf.cptr[i], buf.cex[i], buf.cval[i], buf.active[i])
+    if i > 0:  # the input gradient, with the old W (the first layer's input is data: nobody needs it)
+        input_grad(buf.dcols[i + 1], w, net.iptr[i], net.icols[i], buf.active[i], buf.dcols[i])
+        if mode == ROWS:
+            relu_transpose(buf.dcols[i], buf.rows[i], buf.drows[i])
+        else:
+            relu_cols(buf.cols[i], buf.dcols[i])
+    if mode == ROWS:
+        csr_weight_step(buf.cptr[i], buf.cex[i], buf.cval[i], buf.drows[i + 1], w, m, b, lr, buf.g, net.masked[i])
+    else:
+        survivor_weight_step(buf.cptr[i], buf.cex[i], buf.cval[i], buf.drows[i + 1], w, net.iptr[i], net.icols[i], b, lr,
+                             buf.g)
 
 
 @njit(cache=True)

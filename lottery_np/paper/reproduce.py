@@ -116,9 +116,10 @@ def cpu_model():
 
 
 def kernel_targets():
-    """What the float32 sums are compiled for, which the CPU's name alone does not tell (two "AMD EPYC"
-    machines here gave different last bits): the CPU Numba's LLVM compiles the engine for, and the kernel
-    set OpenBLAS picked for NumPy's products. ``[]`` where neither can be asked."""
+    """What the float32 sums are compiled for, which the CPU's name alone does not tell: the CPU Numba's
+    LLVM compiles the engine for, and the kernel set OpenBLAS picked for NumPy's products (named if
+    threadpoolctl is installed). The engine's numbers depend on neither any more (``tests/test_same_bits.py``);
+    the readable path's (XOR) still use NumPy's BLAS. ``[]`` where neither can be asked."""
     out = []
     try:
         out.append(ll.get_host_cpu_name())
