@@ -7,7 +7,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lottery_np"
 
 # Imports that may stay inside a function: an optional dependency, loaded only where it is used. Each such
 # line says why in a comment (checked below).
-OPTIONAL = {"dask", "distributed", "matplotlib"}
+OPTIONAL = {"dask", "distributed", "matplotlib", "threadpoolctl"}
 
 # Known exceptions, each to be removed by the change named beside it.
 KNOWN_CYCLES = []

@@ -32,7 +32,6 @@ from pathlib import Path
 import llvmlite.binding as ll
 import numba
 import numpy as np
-from threadpoolctl import threadpool_info
 
 from .. import __version__
 from ..errors import ConfigError
@@ -126,6 +125,7 @@ def kernel_targets():
     except Exception:  # noqa: BLE001 - only a label: a machine without it is still described
         pass
     try:
+        from threadpoolctl import threadpool_info  # optional (the test extra): only names OpenBLAS's kernels
         arch = {i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"} - {None}
         out += [f"OpenBLAS {a}" for a in sorted(arch)]
     except Exception:  # noqa: BLE001
