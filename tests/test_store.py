@@ -356,9 +356,9 @@ def test_ctrl_c_says_how_many_trainings_are_saved_and_how_to_resume(tmp_path, mo
 def test_the_plans_count_distinct_trainings():
     full, quick = (all_folders(*make_plan(m)) for m in ("full", "quick"))
     assert sum(len(plan(c)) for _, c in full) == 3220 and len(distinct(c for _, c in full)) == 2590
-    # quick: 2 trials × (one-shot: unpruned + 2 tickets + control 2 at 1 level; iterative: unpruned + 15 rounds
+    # quick: 5 trials × (one-shot: unpruned + 2 tickets + control 2 at 1 level; iterative: unpruned + 15 rounds
     # + both controls at 2 levels), the unpruned networks shared
-    assert sum(len(plan(c)) for _, c in quick) == 2 * (4 + 20) and len(distinct(c for _, c in quick)) == 2 * (4 + 20 - 1)
+    assert sum(len(plan(c)) for _, c in quick) == 5 * (4 + 20) and len(distinct(c for _, c in quick)) == 5 * (4 + 20 - 1)
     assert "2590 distinct MNIST trainings (3220 counted per experiment" in describe_estimate("full", full, 2, 3600)
 
 
