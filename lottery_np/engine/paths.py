@@ -18,7 +18,7 @@ outputs: too narrow for a row of outputs to fill a vector, so it always runs COL
 crossovers were measured with ``python benchmarks/phases.py --crossover`` and a CPU-time version
 of it (whole fused steps of LeNet-300-100, float32, batch 60, real MNIST minibatches, every layer
 keeping the same fraction of its weights, layers forced to each path; 2-core AMD EPYC Zen 4,
-one thread, the least CPU time of 5 calls of 100 steps, another engineer's test suite running
+one thread, the least CPU time of 5 calls of 100 steps, a test suite running
 on the other core; µs per step):
 
     % kept    RRR    RRC    RCC    CCC       output layer: RRC < RRR at every density
