@@ -1,6 +1,6 @@
 """The paper's claims, checked against our numbers — with a verdict only where the run can decide.
 
-Each check of sections 3, 4 and 6 takes summary rows (see ``runner.read_summary``), those of
+Each check of sections 3, 4 and 6 takes summary rows (see ``folders.read_summary``), those of
 section 2 the XOR tables and those of section 5 one ticket's rows (``examine``), and returns
 a ``Claim``: the paper's statement, the paper's number, ours (the effect and its 95% interval
 beside the paper's threshold), a verdict, and the reason in a sentence. ``xor_claims``,
