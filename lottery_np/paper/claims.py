@@ -71,8 +71,7 @@ WITHIN = 0.15         # §3 "accuracy within 0.15 points" of the unpruned networ
 MARGIN = 0.5
 
 CONV, ACC = "convergence_iteration", "test_accuracy"
-ABOVE, BELOW, WITHIN_SPREAD = "above", "below", "within the spread"
-OPPOSITE = {ABOVE: BELOW, BELOW: ABOVE}
+ABOVE, BELOW, WITHIN_SPREAD = "above", "below", "within the spread"  # outcomes of rate_direction (XOR, §5)
 
 
 @dataclass
