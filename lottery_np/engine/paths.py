@@ -41,6 +41,8 @@ import math
 from collections import namedtuple
 
 import numpy as np
+from numba import njit
+from numba.typed import List
 
 from ..sparse import layout_from_mask
 
@@ -91,6 +93,22 @@ def survivors(m):
     return by_row.indptr, by_row.cols, by_col.indptr, by_col.cols
 
 
+@njit(cache=True)
+def as_list(arrays):
+    """A tuple of arrays of one type as a typed list. The network and its scratch reach the kernels
+    as lists, whose type does not depend on how many layers there are: the step and the evaluation
+    are compiled once per dtype, not once per depth (a tuple's type includes its length, and every
+    function that takes one was compiled again, with every kernel inlined into it, for each depth)."""
+    out = List()
+    for a in arrays:
+        out.append(a)
+    return out
+
+
+def listed(arrays):
+    return as_list(tuple(arrays))
+
+
 def pack(net, modes=None):
     """The engine's view of an ``MLP`` (its arrays, not copies: training updates ``net``).
     ``modes`` forces a path per layer (tests and benchmarks)."""
@@ -100,10 +118,10 @@ def pack(net, modes=None):
     # vectorize the loops that read through them (about 15% off the COLS kernels)
     lists = [[a.astype(INDEX, copy=False) if k % 2 else a for k, a in enumerate(survivors(m))] for m in net.masks]
     none = np.zeros(1, dtype=INDEX)
-    iptr, icols = (tuple(x) for x in zip(*[s[:2] for s in lists]))
-    optr, orows = (tuple(x) for x in zip(*[s[2:] if mode == COLS else (empty, none) for s, mode in zip(lists, modes)]))
+    iptr, icols = (listed(x) for x in zip(*[s[:2] for s in lists]))
+    optr, orows = (listed(x) for x in zip(*[s[2:] if mode == COLS else (empty, none) for s, mode in zip(lists, modes)]))
     masked = np.array([not bool(np.all(m == 1)) for m in net.masks])
-    return Layers(tuple(net.weights), tuple(net.masks), tuple(net.biases), iptr, icols, optr, orows, modes, masked)
+    return Layers(listed(net.weights), listed(net.masks), listed(net.biases), iptr, icols, optr, orows, modes, masked)
 
 
 PAD = 16  # the COLS layout's batch dimension is a multiple of this (60 -> 64)
@@ -112,14 +130,14 @@ PAD = 16  # the COLS layout's batch dimension is a multiple of this (60 -> 64)
 def buffers(sizes, batch, dtype, modes=None):
     """Scratch arrays for batches of ``batch`` examples through a network of ``sizes``."""
     padded = -(-batch // PAD) * PAD
-    rows = tuple(np.zeros((batch, s), dtype) for s in sizes)
-    cols = tuple(np.zeros((s, padded), dtype) for s in sizes)
+    rows = [np.zeros((batch, s), dtype) for s in sizes]
+    cols = [np.zeros((s, padded), dtype) for s in sizes]
     inputs = sizes[:-1]
-    listed = [batch * s if i > 0 else 1 for i, s in enumerate(inputs)]  # the first layer lists the data set's rows
-    return Buffers(rows, cols, tuple(np.zeros_like(a) for a in rows), tuple(np.zeros_like(a) for a in cols),
-                   tuple(np.zeros(s, np.bool_) for s in sizes), np.zeros(max(sizes), INDEX),
-                   np.zeros(max(sizes), dtype),
-                   tuple(np.zeros(batch, np.int64) for _ in inputs), tuple(np.zeros(batch, np.int64) for _ in inputs),
-                   tuple(np.zeros(k, INDEX) for k in listed), tuple(np.zeros(k, dtype) for k in listed),
-                   tuple(np.zeros(s + 1, np.int64) for s in inputs), tuple(np.zeros(s, np.int64) for s in inputs),
-                   tuple(np.zeros(batch * s, INDEX) for s in inputs), tuple(np.zeros(batch * s, dtype) for s in inputs))
+    lengths = [batch * s if i > 0 else 1 for i, s in enumerate(inputs)]  # the first layer lists the data set's rows
+    return Buffers(listed(rows), listed(cols), listed(np.zeros_like(a) for a in rows),
+                   listed(np.zeros_like(a) for a in cols), listed(np.zeros(s, np.bool_) for s in sizes),
+                   np.zeros(max(sizes), INDEX), np.zeros(max(sizes), dtype),
+                   listed(np.zeros(batch, np.int64) for _ in inputs), listed(np.zeros(batch, np.int64) for _ in inputs),
+                   listed(np.zeros(k, INDEX) for k in lengths), listed(np.zeros(k, dtype) for k in lengths),
+                   listed(np.zeros(s + 1, np.int64) for s in inputs), listed(np.zeros(s, np.int64) for s in inputs),
+                   listed(np.zeros(batch * s, INDEX) for s in inputs), listed(np.zeros(batch * s, dtype) for s in inputs))
