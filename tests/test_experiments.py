@@ -9,7 +9,8 @@ import pytest
 
 from lottery_np import ConfigError
 from lottery_np.data import Dataset
-from lottery_np.paper.experiments import ExperimentConfig, Unit, inputs_for, plan, run_unit, source, theta0
+from lottery_np.paper.experiments import Unit, inputs_for, plan, run_unit, source, theta0
+from lottery_np.paper.settings import ExperimentConfig
 from lottery_np.pruning import percent_remaining
 
 
@@ -193,7 +194,7 @@ def test_global_pruning_experiment_cuts_its_masks_by_global_pruning(data):
 
 
 def test_a_setting_is_said_in_python_words_and_in_the_options():
-    from lottery_np.paper.experiments import SettingError
+    from lottery_np.paper.settings import SettingError
     with pytest.raises(SettingError) as e:
         tiny(experiment="oneshot", fractions=(0.5, 0.2, 0.5))
     assert str(e.value) == "fractions names 0.5 more than once; give each level once"

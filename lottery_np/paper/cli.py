@@ -16,7 +16,7 @@ from .compact import compact
 from .demo import run_demo
 from .estimate import describe_estimate, estimate_seconds
 from .examine import FIGURES, NoMasks, drawn_before, examine_folder, summary_markdown
-from .experiments import SETTINGS, TRAIN_BACKENDS, ExperimentConfig, SettingError, Unit, mnist_for, option_of
+from .experiments import Unit, mnist_for
 from .export import ticket_of
 from .folders import ResultsFolder, open_existing
 from .plans import all_folders, in_part, make_plan
@@ -24,6 +24,7 @@ from .plots import plot_folders, write_outputs
 from .recheck import recheck, table
 from .reproduce import regenerate, reproduce
 from .runner import run, run_sweep
+from .settings import SETTINGS, TRAIN_BACKENDS, ExperimentConfig, SettingError, option_of
 from .store import find_store, write_failed
 from .sweeps import SWEEPS, sweep_configs
 from .xor import tables_markdown, write_xor

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LotteryError, ResultsError
-from .experiments import FORMAT, ExperimentConfig, Unit, plan, unit_key
+from .experiments import FORMAT, Unit, plan, unit_key
+from .settings import ExperimentConfig
 from .store import STORE_NAME, Store, atomic_write, find_store
 
 SUMMARY_COLUMNS = ("experiment", "kind", "trial", "draw", "level", "percent_remaining",

@@ -5,10 +5,10 @@
 says what would be accepted. It checks, in this order:
 
 * each option on its own: the settings of ``ExperimentConfig`` by their own
-  ``Setting`` (``experiments.field_problem``, also for ``demo``, ``xor`` and
+  ``Setting`` (``settings.field_problem``, also for ``demo``, ``xor`` and
   ``reproduce`` options of the same name), the other options by ``RULES``;
 * the experiment as a whole: the ``ExperimentConfig`` an experiment command asks
-  for is made, so its relations (``experiments.RELATIONS``: ``--eval-every`` at
+  for is made, so its relations (``settings.RELATIONS``: ``--eval-every`` at
   most ``--iterations``, ...) are checked, said with the options;
 * ``RELATIONS`` — what only the command line knows: the settings fit MNIST
   (``--sizes`` from 784 inputs to 10 classes, ...), the sweep, the plan;
@@ -26,9 +26,10 @@ from pathlib import Path
 
 from ..data import CACHE_NAME, default_data_dir
 from ..errors import ConfigError, LotteryError
-from .experiments import SETTINGS, ExperimentConfig, SettingError, Unit, Wording, at_least, field_problem, option_of, plan
+from .experiments import Unit, plan
 from .folders import open_existing
 from .plans import parts, unknown_parts
+from .settings import SETTINGS, ExperimentConfig, SettingError, Wording, at_least, field_problem, option_of
 from .store import find_store
 
 MNIST_INPUTS, MNIST_CLASSES, MNIST_TRAINING_IMAGES = 784, 10, 60000
