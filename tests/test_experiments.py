@@ -205,3 +205,16 @@ def test_a_setting_is_said_in_python_words_and_in_the_options():
     with pytest.raises(SettingError, match="eval_every 100 is more than iterations 60") as e:
         tiny(eval_every=100)
     assert e.value.in_cli_words.startswith("--eval-every 100 is more than --iterations 60")
+
+
+def test_the_training_settings_are_train_configs_handed_on_once():
+    """The training settings are TrainConfig's fields, with its defaults; ``train_config`` hands on exactly
+    them, so TrainConfig's defaults and checks are the experiments' too."""
+    from dataclasses import fields
+    from lottery_np.paper.settings import TRAINING
+    from lottery_np.train import TrainConfig
+    assert set(TRAINING) <= {f.name for f in fields(TrainConfig)}
+    assert ExperimentConfig().train_config() == TrainConfig()
+    cfg = ExperimentConfig(iterations=300, batch_size=30, lr=0.05, optimizer="adam", eval_every=50)
+    assert cfg.train_config(test_curve=True) == TrainConfig(iterations=300, batch_size=30, lr=0.05, optimizer="adam",
+                                                            eval_every=50, record_test_curve=True)

@@ -159,11 +159,8 @@ def identity(config, unit):
     number of trials, rounds, draws or levels of the experiment, the backend, whether a test curve is
     recorded and whether weights are kept change no number, and are not here.
     """
-    d = {"format": FORMAT, "data": {"n_validation": config.n_validation, "split_seed": config.split_seed,
-                                    "normalize": config.normalize},
-         "sizes": list(config.sizes), "init": config.init, "init_std": config.init_std,
-         "training": {"iterations": config.iterations, "batch_size": config.batch_size, "lr": config.lr,
-                      "optimizer": config.optimizer, "eval_every": config.eval_every},
+    d = {"format": FORMAT, "data": config.data(),
+         "sizes": list(config.sizes), "init": config.init, "init_std": config.init_std, "training": config.training(),
          "seed": config.seed, "trial": unit.trial, "kind": unit.kind}
     if unit.kind != "ticket":
         d.update(level=unit.level, draw=unit.draw)  # a control's weights are drawn from (trial, level, draw)
@@ -202,11 +199,10 @@ _DATA = {}
 
 def mnist_for(config, data_dir=None):
     """MNIST as this config splits and scales it, loaded once per process."""
-    key = (str(data_dir), config.n_validation, config.split_seed, config.normalize)
+    key = (str(data_dir), *config.data().values())
     if key not in _DATA:
         _DATA.clear()
-        _DATA[key] = load_mnist(data_dir, n_validation=config.n_validation, split_seed=config.split_seed,
-                                normalize=config.normalize)
+        _DATA[key] = load_mnist(data_dir, **config.data())
     return _DATA[key]
 
 
@@ -319,8 +315,7 @@ def run_unit(config, unit, inputs, data=None, data_dir=None, curve=None, keep_we
             rewind.update(pack("rewind_b_", [b.copy() for b in net.biases]))
 
     wants_rewind = unit.kind == "ticket" and unit.level == 0 and config.reset_iteration > 0
-    train_config = config.train_config()
-    train_config.record_test_curve = records_curve(config, unit) if curve is None else bool(curve)
+    train_config = config.train_config(records_curve(config, unit) if curve is None else bool(curve))
     use_engine = config.backend == "fused" and engine_supports(net, train_config)[0]
     trainer = train_fused if use_engine else train
     history = trainer(net, data, train_config, seed=order_seed(config, unit.trial),

@@ -20,7 +20,7 @@ from ..fast_layers import BACKENDS
 from ..network import INITS
 from ..optim import RULES as OPTIMIZERS
 from ..pruning import PRUNINGS
-from ..train import TrainConfig
+from ..train import TrainConfig, is_count, is_learning_rate
 from .levels import pick_levels
 
 TRAIN_BACKENDS = ("fused",) + BACKENDS  # "fused": lottery_np/engine/; the others: train.py with those kernels
@@ -118,13 +118,15 @@ class ExperimentConfig:
     init: str = setting("normal", "initial weights: normal N(0, std²) or glorot_normal", "choice", choices=INITS)
     init_std: float = setting(0.1, "std of the normal initialization", "number", positive,
                               "a positive number, e.g. 0.1")
-    iterations: int = setting(50000, "training iterations per network", "whole", at_least(1),
+    # The training settings (TRAINING): TrainConfig's, with its defaults and its checks, handed on by train_config.
+    iterations: int = setting(TrainConfig.iterations, "training iterations per network", "whole", is_count,
                               "a whole number ≥ 1, e.g. 2000")
-    batch_size: int = setting(60, "examples per training step", "whole", at_least(1), "a whole number ≥ 1, e.g. 60")
-    lr: float = setting(0.1, "learning rate", "number", positive, "a positive number, e.g. 0.1")
-    optimizer: str = setting("sgd", "the update rule", "choice", choices=tuple(OPTIMIZERS))
-    eval_every: int = setting(100, "iterations between evaluations on the validation set", "whole", at_least(1),
-                              "a whole number ≥ 1, e.g. 100")
+    batch_size: int = setting(TrainConfig.batch_size, "examples per training step", "whole", is_count,
+                              "a whole number ≥ 1, e.g. 60")
+    lr: float = setting(TrainConfig.lr, "learning rate", "number", is_learning_rate, "a positive number, e.g. 0.1")
+    optimizer: str = setting(TrainConfig.optimizer, "the update rule", "choice", choices=tuple(OPTIMIZERS))
+    eval_every: int = setting(TrainConfig.eval_every, "iterations between evaluations on the validation set", "whole",
+                              is_count, "a whole number ≥ 1, e.g. 100")
     trials: int = setting(5, "independent tickets, each with its own θ0 and minibatch order", "whole", at_least(1),
                           "a whole number ≥ 1, e.g. 5")
     controls: int = setting(3, "draws of each control per ticket and level; 0 for none", "whole", at_least(0),
@@ -183,7 +185,6 @@ class ExperimentConfig:
             self._refuse(lambda say: relation(self, say))
         if self.control_levels is not None:
             self.control_levels = tuple(sorted(self.control_levels))
-        self.train_config()  # what TrainConfig checks besides (nothing, today)
 
     def _refuse(self, problem):
         """Raise SettingError if ``problem(say)`` returns a message (said in Python's words and the CLI's)."""
@@ -191,10 +192,19 @@ class ExperimentConfig:
         if message:
             raise SettingError(message, problem(Wording(self, cli=True)))
 
-    def train_config(self):
-        return TrainConfig(iterations=self.iterations, batch_size=self.batch_size, lr=self.lr,
-                           optimizer=self.optimizer, eval_every=self.eval_every,
-                           record_test_curve=self.record_test_curve)
+    def train_config(self, test_curve=False):
+        """How each network of the experiment is trained, as ``train.py`` takes it: the training settings.
+        test_curve : whether this training evaluates the test set at every evaluation, for the curve
+        figures (``experiments.records_curve``), not only at new validation minima."""
+        return TrainConfig(**self.training(), record_test_curve=test_curve)
+
+    def training(self):
+        """The training settings (``TRAINING``), ``{name: value}``: what ``train_config`` hands on."""
+        return {name: getattr(self, name) for name in TRAINING}
+
+    def data(self):
+        """How MNIST is split and scaled, ``{name: value}``: the settings ``data.load_mnist`` takes."""
+        return {"n_validation": self.n_validation, "split_seed": self.split_seed, "normalize": self.normalize}
 
     @property
     def net_backend(self):
@@ -235,6 +245,7 @@ class ExperimentConfig:
 
 
 SETTINGS = {f.name: f.metadata["setting"] for f in fields(ExperimentConfig)}
+TRAINING = ("iterations", "batch_size", "lr", "optimizer", "eval_every")  # the fields that are TrainConfig's
 DEFAULTS = {f.name: f.default for f in fields(ExperimentConfig)}
 
 
