@@ -218,3 +218,12 @@ def test_the_training_settings_are_train_configs_handed_on_once():
     cfg = ExperimentConfig(iterations=300, batch_size=30, lr=0.05, optimizer="adam", eval_every=50)
     assert cfg.train_config(test_curve=True) == TrainConfig(iterations=300, batch_size=30, lr=0.05, optimizer="adam",
                                                             eval_every=50, record_test_curve=True)
+
+
+def test_an_experiments_rates_are_the_algorithms_pruning_rates():
+    """What a pruning rate is, is ``pruning.is_rate``'s alone: every rate setting takes only such rates."""
+    from lottery_np.paper.settings import SETTINGS
+    from lottery_np.pruning import is_rate
+    for v in (-0.5, -1e-9, 0, 1e-9, 0.2, 0.5, 1 - 1e-9, 1, 1.5, float("nan"), float("inf")):
+        for name in ("rate", "output_rate", "fractions"):
+            assert is_rate(v) or not SETTINGS[name].ok(v), (name, v)

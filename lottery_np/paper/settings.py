@@ -19,7 +19,7 @@ from ..errors import ConfigError
 from ..fast_layers import BACKENDS
 from ..network import INITS
 from ..optim import RULES as OPTIMIZERS
-from ..pruning import PRUNINGS
+from ..pruning import PRUNINGS, is_rate
 from ..train import TrainConfig, is_count, is_learning_rate
 from .levels import pick_levels
 
@@ -87,6 +87,23 @@ def positive(v):
     return math.isfinite(v) and v > 0
 
 
+# What a rate is, is the algorithm's (``pruning.is_rate``, 0 to 1); an experiment's rates leave something.
+def leaves_some(rate):
+    """A pruning rate that keeps some of the survivors (not 1): the output layer's."""
+    return is_rate(rate) and rate != 1
+
+
+def prunes_some(rate):
+    """A pruning rate that removes some survivors and keeps some (not 0 or 1): a round of iterative pruning."""
+    return leaves_some(rate) and rate != 0
+
+
+def keeps_some(fraction):
+    """A fraction of the hidden weights kept in one shot (``pruning.oneshot_rates`` checks it as a rate) that
+    keeps some (not 0)."""
+    return is_rate(fraction) and fraction != 0
+
+
 def percent_kept(text):
     """``--levels`` reads percents: ``50`` or ``50%`` is 0.5 of the weights kept. A bare value
     below 1 is refused: ``0.5`` is 0.5% to us but usually meant as 50% (write ``0.5%`` for 0.5%)."""
@@ -138,16 +155,16 @@ class ExperimentConfig:
                                     "pruned levels of at least 1 (0 is the unpruned network, which has no controls)",
                                     many=True, default_text="every level")
     fractions: tuple = setting(ONESHOT_FRACTIONS, "one-shot: percent of hidden weights kept, one level each", "number",
-                               lambda f: 0 < f <= 1, "fractions of hidden weights kept in (0, 1], e.g. 0.55 for 55%",
+                               keeps_some, "fractions of hidden weights kept in (0, 1], e.g. 0.55 for 55%",
                                many=True, min_items=1, option="--levels", experiments=("oneshot",),
                                from_text=percent_kept, to_text=lambda f: f"{100 * f:g}",
                                cli_good="a percent of weights kept, above 0 and at most 100, e.g. 55 25 10")
     rounds: int = setting(18, "iterative: pruning rounds (18 leave ≈1.8% of the weights)", "whole", at_least(1),
                           "a whole number ≥ 1, e.g. 18", experiments=("iterative",))
     rate: float = setting(0.2, "iterative: fraction of the hidden layers' survivors pruned per round", "number",
-                          lambda v: 0 < v < 1, "a pruning rate between 0 and 1 (not 0 or 1), e.g. 0.2 to prune "
+                          prunes_some, "a pruning rate between 0 and 1 (not 0 or 1), e.g. 0.2 to prune "
                           "20% of the survivors per round", experiments=("iterative",))
-    output_rate: float = setting(None, "iterative: the output layer's pruning rate", "number", lambda v: 0 <= v < 1,
+    output_rate: float = setting(None, "iterative: the output layer's pruning rate", "number", leaves_some,
                                  "a fraction from 0 up to (not including) 1, e.g. 0.1", experiments=("iterative",),
                                  default_text="rate/2")
     pruning: str = setting("layerwise", "layerwise: each layer loses its own fraction (the paper); global: the "
