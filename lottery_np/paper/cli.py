@@ -279,13 +279,11 @@ def run_mnist_command(args):
 
 
 def run_sweep_command(args):
-    base = args.config  # made once, by validate.check
-    values = validate.sweep_values(args.sweep, args.values)
     with dask_executor(args.scheduler) as (executor, workers):
-        ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in sweep_configs(args.sweep, base, values)],
-                     args.data_dir)
+        variants = sweep_configs(args.sweep, args.config, args.values)  # the base and the values checked by validate.check
+        ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in variants], args.data_dir)
         jobs = workers or args.jobs
-        run_sweep(args.sweep, base, args.out, values=values, jobs=jobs, executor=executor, data_dir=args.data_dir,
+        run_sweep(args.sweep, variants, args.out, jobs=jobs, executor=executor, data_dir=args.data_dir,
                   progress=not args.quiet, store=find_store(args.out),
                   announce=lambda s: print(s.line(f"sweep {args.sweep} into {args.out}", jobs), flush=True))
     print(f"done: {args.out}/sweep.md, {args.out}/sweep.png and one folder per variant")
