@@ -21,7 +21,7 @@ from tqdm import tqdm
 from ..errors import ResultsError
 from .estimate import rough_duration, rough_seconds
 from .experiments import inputs_for, mnist_for, plan, records_curve, sources, weights_from
-from .folders import ResultsFolder, summary_rows
+from .folders import ResultsFolder, sweep_variant
 from .plots import finish_sweep, write_outputs
 from .store import find_store, write_failed
 from .workers import local_executor, work
@@ -218,7 +218,7 @@ def run_sweep(name, variants, out, jobs=1, executor=None, data_dir=None, progres
     out = Path(out)
     folders = run([(out / sub, cfg) for sub, cfg in variants], jobs=jobs, executor=executor, data_dir=data_dir,
                   progress=progress, on_finish=write_outputs, store=store or find_store(out), announce=announce)
-    finish_sweep(name, out, [(sub, summary_rows(f.records())) for (sub, _), f in zip(variants, folders)])
+    finish_sweep(name, out, [sweep_variant(f) for f in folders])
     return folders
 
 
