@@ -28,8 +28,13 @@ def round_half_up(x):
     return int(np.floor(x + 0.5))
 
 
+def is_rate(rate):
+    """Whether ``rate`` is a pruning rate: the fraction of a layer's survivors removed, from 0 (none) to 1 (all)."""
+    return isinstance(rate, (int, float, np.floating, np.integer)) and 0 <= rate <= 1
+
+
 def check_rate(rate, what="pruning rate"):
-    if not (isinstance(rate, (int, float, np.floating, np.integer)) and 0 <= rate <= 1):
+    if not is_rate(rate):
         raise ConfigError(f"{what} must be a fraction between 0 and 1 (e.g. 0.2 for 20%); got {rate!r}")
     return float(rate)
 

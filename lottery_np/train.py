@@ -22,6 +22,16 @@ from .network import as_generator
 from .optim import RULES, Optimizer
 
 
+def is_count(v):
+    """A number of iterations or examples: a whole number ≥ 1."""
+    return isinstance(v, (int, np.integer)) and v >= 1
+
+
+def is_learning_rate(v):
+    """A step size: a positive, finite number."""
+    return isinstance(v, (int, float)) and v > 0 and np.isfinite(v)
+
+
 @dataclass
 class TrainConfig:
     """How to train. Defaults are the paper's LeNet-300-100 settings (plain SGD, lr 0.1,
@@ -47,9 +57,9 @@ class TrainConfig:
     def __post_init__(self):
         for name in ("iterations", "batch_size", "eval_every"):
             v = getattr(self, name)
-            if not (isinstance(v, (int, np.integer)) and v >= 1):
+            if not is_count(v):
                 raise ConfigError(f"{name} must be a positive whole number; got {v!r}")
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0 and np.isfinite(self.lr)):
+        if not is_learning_rate(self.lr):
             raise ConfigError(f"lr must be a positive number; got {self.lr!r}")
         if self.optimizer not in RULES:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(RULES)}")

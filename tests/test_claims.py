@@ -13,6 +13,8 @@ import numpy as np
 from lottery_np.paper import claims as C
 from lottery_np.paper import stats as S
 from lottery_np.paper.report import _paper_scale_link, examine_section, xor_section
+from lottery_np.paper.settings import ExperimentConfig
+from lottery_np.paper.sweeps import Variant, sweep_configs
 from lottery_np.paper.xor import PAPER
 
 LONG = 50_000  # a budget inside which every network below has converged
@@ -323,6 +325,15 @@ def test_controls_drop_earlier_undecided_while_still_improving():
 # ----------------------------------------------------------------------------
 
 SWEEP = (100, 51.2, 21)
+# Each variant's config, by the name ``sweep_configs`` gives it: the claims read the swept value there.
+CONFIGS = {name: cfg for sweep, values in (("init-std", (0.025, 0.1, 0.4)), ("size", ((100, 33), (300, 100))),
+                                          ("rate", (0.2, 0.5, 0.7)), ("reset", None))
+           for name, cfg in sweep_configs(sweep, ExperimentConfig(experiment="iterative", controls=0), values)}
+
+
+def variants(named):
+    """``[(name, rows)]`` as a sweep's ``Variant``s, each with the config its name stands for."""
+    return [Variant(name, CONFIGS[name], rows) for name, rows in named]
 
 
 def variant(conv, acc, n=2, **kw):
@@ -333,23 +344,23 @@ def variant(conv, acc, n=2, **kw):
 
 def test_init_std_reproduced_on_both_sides():
     named = [("std-0.025", variant(6000, 0.985)), ("std-0.1", variant(3000, 0.98)), ("std-0.4", variant(6000, 0.95))]
-    assert [c.verdict for c in C.init_std_claims(named, LONG)] == ["reproduced", "reproduced"]
+    assert [c.verdict for c in C.init_std_claims(variants(named), LONG)] == ["reproduced", "reproduced"]
 
 
 def test_init_std_not_when_larger_std_is_faster_and_more_accurate():
     named = [("std-0.1", variant(6000, 0.95)), ("std-0.4", variant(3000, 0.98))]
-    assert [c.verdict for c in C.init_std_claims(named, LONG)] == ["not"]
+    assert [c.verdict for c in C.init_std_claims(variants(named), LONG)] == ["not"]
 
 
 def test_init_std_undecided_while_still_improving():
     named = [("std-0.1", variant(1470, 0.98, d_conv=20)), ("std-0.4", variant(1480, 0.95, d_conv=20))]
-    c, = C.init_std_claims(named, SHORT)
+    c, = C.init_std_claims(variants(named), SHORT)
     assert c.verdict == "undecided" and "still improving at 1,500 iterations at 51.2%, 21.0%" in c.why
 
 
 def test_init_std_with_one_trial_small_differences_stay_undecided():
     named = [("std-0.1", variant(3000, 0.98, n=1)), ("std-0.4", variant(6000, 0.975, n=1))]
-    c, = C.init_std_claims(named, LONG)
+    c, = C.init_std_claims(variants(named), LONG)
     assert c.verdict == "undecided" and "one ticket, no interval" in c.ours and "two or more tickets" in c.decide
 
 
@@ -360,34 +371,34 @@ def sized(name, fastest, holds_to, percents=(100, 55, 25, 10, 5)):
 
 def test_size_claim_reproduced():
     named = [sized("oneshot-100-33", 55, 25), sized("oneshot-300-100", 25, 25)]
-    c, = C.size_claim(named, LONG)
+    c, = C.size_claim(variants(named), LONG)
     assert c.verdict == "reproduced", c
     # per ticket, log ticket weights on log network weights (82,030 → 266,200): by convergence 55% → 25%,
     # slope log(66,550 / 45,117) / log(266,200 / 82,030) = 0.33; by accuracy 25% → 25%, slope 1
     assert "by convergence, slope 0.33 [0.33, 0.33]" in c.ours and "by accuracy, slope 1.00" in c.ours
     one_trial = [(n, [r for r in rs if r["trial"] == 0]) for n, rs in named]
-    c, = C.size_claim(one_trial, LONG)
+    c, = C.size_claim(variants(one_trial), LONG)
     assert c.verdict == "undecided" and "no interval" in c.ours
 
 
 def test_size_claim_not_when_the_larger_networks_ticket_is_smaller():
     named = [sized("oneshot-100-33", 55, 55), sized("oneshot-300-100", 10, 10)]
-    assert C.size_claim(named, LONG)[0].verdict == "not"
+    assert C.size_claim(variants(named), LONG)[0].verdict == "not"
 
 
 def test_size_claim_undecided_when_a_ticket_is_only_bounded_and_networks_still_improve():
     named = [sized("iterative-100-33", 55, 25), sized("iterative-300-100", 25, 10, percents=(100, 55, 25, 10))]
-    c, = C.size_claim(named, LONG)  # 300-100 keeps its accuracy at 10%, the smallest it tried: only bounded
+    c, = C.size_claim(variants(named), LONG)  # 300-100 keeps its accuracy at 10%, the smallest it tried: only bounded
     assert c.verdict == "undecided" and c.parts[1].result == "undecided" and "pruning further" in c.decide
     still = [(n, [dict(r, convergence_iteration=1490) for r in rs]) for n, rs in named]
-    c, = C.size_claim(still, SHORT)
+    c, = C.size_claim(variants(still), SHORT)
     assert c.verdict == "undecided" and "still improving" in c.why and "longer training" in c.decide
 
 
 def test_size_claim_undecided_when_the_tickets_disagree():
     def net(name, fastest):  # ticket 0 and ticket 1 fastest at different levels
         return name, rows({"ticket": {p: [(3000 if p == f else 5000, 0.98) for f in fastest] for p in (100, 55, 25, 10, 5)}})
-    c, = C.size_claim([net("oneshot-100-33", (55, 10)), net("oneshot-300-100", (10, 55))], LONG)
+    c, = C.size_claim(variants([net("oneshot-100-33", (55, 10)), net("oneshot-300-100", (10, 55))]), LONG)
     assert c.parts[0].result == "undecided" and "by convergence" in c.decide
 
 
@@ -398,24 +409,24 @@ def final(conv, acc, n=2, **kw):
 
 def test_rate_claim_reproduced():
     named = [("rate-0.2", final(3000, 0.98)), ("rate-0.5", final(6000, 0.96)), ("rate-0.7", final(7000, 0.95))]
-    c, = C.rate_claim(named, LONG)
+    c, = C.rate_claim(variants(named), LONG)
     assert c.verdict == "reproduced" and "each read at 21.00% remaining: 20%: 3,000 it, 98.00%" in c.ours
 
 
 def test_rate_claim_partly_when_aggressive_rates_are_less_accurate_but_faster():
     named = [("rate-0.2", final(3000, 0.98)), ("rate-0.7", final(2000, 0.95))]
-    assert C.rate_claim(named, LONG)[0].verdict == "partly"
+    assert C.rate_claim(variants(named), LONG)[0].verdict == "partly"
 
 
 def test_rate_claim_undecided_while_still_improving():
     named = [("rate-0.2", final(1470, 0.98, d_conv=20)), ("rate-0.7", final(1480, 0.95, d_conv=20))]
-    c, = C.rate_claim(named, SHORT)
+    c, = C.rate_claim(variants(named), SHORT)
     assert c.verdict == "undecided" and "still improving" in c.why
 
 
 def test_rate_claim_undecided_within_the_spread():
     named = [("rate-0.2", final(3000, 0.97, d_conv=2000, d_acc=0.02)), ("rate-0.7", final(3500, 0.965))]
-    c, = C.rate_claim(named, LONG)
+    c, = C.rate_claim(variants(named), LONG)
     assert c.verdict == "undecided" and all(p.result == "undecided" for p in c.parts)
     assert "about" in c.decide and "tickets (now 2)" in c.decide
 
@@ -423,21 +434,40 @@ def test_rate_claim_undecided_within_the_spread():
 def test_reset_claim_reproduced_and_not():
     good = [("iterative-init", final(3000, 0.98)), ("iterative-none", final(5000, 0.96))]
     bad = [("iterative-init", final(5000, 0.96)), ("iterative-none", final(3000, 0.98))]
-    assert C.reset_claim(good, LONG)[0].verdict == "reproduced"
-    assert C.reset_claim(bad, LONG)[0].verdict == "not"
+    assert C.reset_claim(variants(good), LONG)[0].verdict == "reproduced"
+    assert C.reset_claim(variants(bad), LONG)[0].verdict == "not"
 
 
 def test_reset_claim_undecided_with_one_trial():
     named = [("oneshot-init", final(3000, 0.955, n=1)), ("oneshot-none", final(5000, 0.95, n=1))]
-    c, = C.reset_claim(named, LONG)
+    c, = C.reset_claim(variants(named), LONG)
     assert c.verdict == "undecided" and "one ticket, no interval" in c.why
     assert "two or more tickets" in c.decide
 
 
 def test_reset_claim_undecided_with_a_short_budget():
     named = [("oneshot-init", final(1470, 0.98, d_conv=20)), ("oneshot-none", final(1490, 0.95, d_conv=20))]
-    c, = C.reset_claim(named, SHORT)
+    c, = C.reset_claim(variants(named), SHORT)
     assert c.verdict == "undecided" and "still improving" in c.why
+
+
+def test_section_6_reads_each_swept_value_from_the_variants_config_not_its_name():
+    """Variants whose names say other values (the rates', the σs', the networks' and the resets' swapped)
+    are judged by their configs: the same verdicts and numbers as when named right."""
+    def misnamed(named):
+        names = [n for n, _ in named][::-1]
+        return [Variant(wrong, CONFIGS[right], rows) for wrong, (right, rows) in zip(names, named)]
+    cases = [
+        (C.rate_claim, [("rate-0.2", final(3000, 0.98)), ("rate-0.5", final(6000, 0.96)), ("rate-0.7", final(7000, 0.95))]),
+        (C.init_std_claims, [("std-0.025", variant(6000, 0.985)), ("std-0.1", variant(3000, 0.98)),
+                             ("std-0.4", variant(6000, 0.95))]),
+        (C.size_claim, [sized("oneshot-100-33", 55, 25), sized("oneshot-300-100", 25, 25)]),
+        (C.reset_claim, [("iterative-init", final(3000, 0.98)), ("iterative-none", final(5000, 0.96))]),
+    ]
+    for rule, named in cases:
+        right, wrong = rule(variants(named), LONG), rule(misnamed(named), LONG)
+        assert [c.verdict for c in right] == [c.verdict for c in wrong] != ["n/a"]
+        assert [c.ours for c in right] == [c.ours for c in wrong], rule
 
 
 # ----------------------------------------------------------------------------

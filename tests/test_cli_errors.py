@@ -16,7 +16,8 @@ import pytest
 from lottery_np import data
 from lottery_np.paper import cli, compact, demo, examine, export, plots, reproduce, runner, xor
 from lottery_np.errors import ConfigError
-from lottery_np.paper.experiments import ExperimentConfig, Unit
+from lottery_np.paper.experiments import Unit
+from lottery_np.paper.settings import ExperimentConfig
 from lottery_np.paper.folders import ResultsFolder
 from lottery_np.paper.validate import in_cli_words
 
@@ -346,7 +347,7 @@ def test_every_setting_is_an_option_with_its_help_and_default(capsys):
     dataclass's defaults (``sweep``: with controls=0)."""
     from lottery_np.paper.cli import build_parser
     from lottery_np.paper.validate import mnist_config
-    from lottery_np.paper.experiments import SETTINGS, option_of
+    from lottery_np.paper.settings import SETTINGS, option_of
     parser = build_parser()
     for command, experiment in (("mnist oneshot", "oneshot"), ("mnist iterative", "iterative"), ("sweep rate", "")):
         with pytest.raises(SystemExit):

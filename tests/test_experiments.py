@@ -9,7 +9,8 @@ import pytest
 
 from lottery_np import ConfigError
 from lottery_np.data import Dataset
-from lottery_np.paper.experiments import ExperimentConfig, Unit, inputs_for, plan, run_unit, source, theta0
+from lottery_np.paper.experiments import Unit, inputs_for, plan, run_unit, source, theta0
+from lottery_np.paper.settings import ExperimentConfig
 from lottery_np.pruning import percent_remaining
 
 
@@ -193,7 +194,7 @@ def test_global_pruning_experiment_cuts_its_masks_by_global_pruning(data):
 
 
 def test_a_setting_is_said_in_python_words_and_in_the_options():
-    from lottery_np.paper.experiments import SettingError
+    from lottery_np.paper.settings import SettingError
     with pytest.raises(SettingError) as e:
         tiny(experiment="oneshot", fractions=(0.5, 0.2, 0.5))
     assert str(e.value) == "fractions names 0.5 more than once; give each level once"
@@ -204,3 +205,25 @@ def test_a_setting_is_said_in_python_words_and_in_the_options():
     with pytest.raises(SettingError, match="eval_every 100 is more than iterations 60") as e:
         tiny(eval_every=100)
     assert e.value.in_cli_words.startswith("--eval-every 100 is more than --iterations 60")
+
+
+def test_the_training_settings_are_train_configs_handed_on_once():
+    """The training settings are TrainConfig's fields, with its defaults; ``train_config`` hands on exactly
+    them, so TrainConfig's defaults and checks are the experiments' too."""
+    from dataclasses import fields
+    from lottery_np.paper.settings import TRAINING
+    from lottery_np.train import TrainConfig
+    assert set(TRAINING) <= {f.name for f in fields(TrainConfig)}
+    assert ExperimentConfig().train_config() == TrainConfig()
+    cfg = ExperimentConfig(iterations=300, batch_size=30, lr=0.05, optimizer="adam", eval_every=50)
+    assert cfg.train_config(test_curve=True) == TrainConfig(iterations=300, batch_size=30, lr=0.05, optimizer="adam",
+                                                            eval_every=50, record_test_curve=True)
+
+
+def test_an_experiments_rates_are_the_algorithms_pruning_rates():
+    """What a pruning rate is, is ``pruning.is_rate``'s alone: every rate setting takes only such rates."""
+    from lottery_np.paper.settings import SETTINGS
+    from lottery_np.pruning import is_rate
+    for v in (-0.5, -1e-9, 0, 1e-9, 0.2, 0.5, 1 - 1e-9, 1, 1.5, float("nan"), float("inf")):
+        for name in ("rate", "output_rate", "fractions"):
+            assert is_rate(v) or not SETTINGS[name].ok(v), (name, v)

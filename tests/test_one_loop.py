@@ -13,8 +13,8 @@ import pytest
 from lottery_np.data import Dataset
 from lottery_np.engine import train_fused
 from lottery_np.lottery import iterative_pruning, oneshot_pruning, reinit_control, reset, shuffle_control
-from lottery_np.paper.experiments import (ExperimentConfig, Unit, control_seed, inputs_for, order_seed, plan,
-                                          run_unit, source, theta0)
+from lottery_np.paper.experiments import Unit, control_seed, inputs_for, order_seed, plan, run_unit, source, theta0
+from lottery_np.paper.settings import ExperimentConfig
 from lottery_np.train import train
 
 

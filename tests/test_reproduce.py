@@ -166,7 +166,7 @@ def test_sweeps_run_into_a_plan_folder_are_found_only_when_finished_with_its_set
     main_cfg = experiments[0][1]
     found = sweeps_in_folder(reference, main_cfg)
     assert list(found) == list(SWEEP_ORDER)
-    assert [v for v, _ in found["reset"]] == sorted(v for v, _ in sweeps["reset"])
+    assert [v.name for v in found["reset"]] == sorted(v for v, _ in sweeps["reset"])
     assert sweeps_in_folder(reference, main_cfg.replace(iterations=80)) == {}  # other training settings
     import shutil
     partial = tmp_path / "partial"
@@ -269,13 +269,38 @@ def test_a_report_written_before_a_run_in_parts_ends_names_the_sweeps_still_runn
     assert sweeps_running(tmp_path, {"mode": "standard"}) == {} == sweeps_running(tmp_path, {"mode": "quick"})
 
 
-def test_sweep_variants_are_read_in_the_order_of_their_numbers():
-    from lottery_np.paper.sweeps import variant_order as _variant_order
-    assert sorted(["k-2000", "k-0", "k-500", "k-100"], key=_variant_order) == ["k-0", "k-100", "k-500", "k-2000"]
-    assert sorted(["oneshot-500-166", "oneshot-100-33", "iterative-200-66"], key=_variant_order) == [
-        "iterative-200-66", "oneshot-100-33", "oneshot-500-166"]
-    assert sorted(["oneshot-noreset", "iterative-init", "oneshot-init"], key=_variant_order) == [
-        "iterative-init", "oneshot-init", "oneshot-noreset"]
+def test_sweep_variants_are_listed_in_the_order_of_their_swept_values():
+    from lottery_np.paper.settings import ExperimentConfig
+    from lottery_np.paper.sweeps import sweep_configs, variant_order
+    base = ExperimentConfig(experiment="iterative", iterations=5000)
+
+    def order(sweep, values):
+        return [n for n, _ in sorted(sweep_configs(sweep, base, values)[::-1], key=lambda nc: variant_order(nc[1]))]
+    assert order("late-reset", (2000, 0, 500, 100)) == ["k-0", "k-100", "k-500", "k-2000"]
+    assert order("size", ((500, 166), (100, 33), (200, 66))) == [
+        "iterative-100-33", "iterative-200-66", "iterative-500-166", "oneshot-100-33", "oneshot-200-66", "oneshot-500-166"]
+    assert order("reset", None) == ["iterative-init", "iterative-none", "oneshot-init", "oneshot-none"]
+
+
+def test_renaming_the_variants_of_a_sweep_changes_no_verdict(tmp_path):
+    """The committed paper-scale sweeps with each variant's folder renamed to another's (the names reversed)
+    are judged as before: every swept value is read from the variant's config.json, not its folder's name."""
+    import shutil
+    from lottery_np.paper import claims as C
+    from lottery_np.paper.folders import open_existing
+    from lottery_np.paper.reproduce import sweeps_in_folder
+    src = ROOT / "docs" / "paper-scale"
+    main_cfg = open_existing(src / "mnist-oneshot").config
+    rules = {"init-std": C.init_std_claims, "size": C.size_claim, "rate": C.rate_claim, "reset": C.reset_claim}
+    for name in rules:
+        names = sorted(p.name for p in (src / f"sweep-{name}").iterdir() if (p / "config.json").is_file())
+        for old, new in zip(names, names[::-1]):
+            shutil.copytree(src / f"sweep-{name}" / old, tmp_path / f"sweep-{name}" / new)
+    right, misnamed = sweeps_in_folder(src, main_cfg), sweeps_in_folder(tmp_path, main_cfg)
+    for name, rule in rules.items():
+        assert [v.name for v in misnamed[name]] != [v.name for v in right[name]]
+        said = [[(c.verdict, c.ours) for c in rule(named[name], main_cfg.iterations)] for named in (right, misnamed)]
+        assert said[0] == said[1], name
 
 
 def test_the_machine_line_says_what_the_sums_were_compiled_for():

@@ -16,7 +16,8 @@ import pytest
 
 from lottery_np import ResultsError
 from lottery_np.paper.cli import main
-from lottery_np.paper.experiments import ExperimentConfig, plan
+from lottery_np.paper.experiments import plan
+from lottery_np.paper.settings import ExperimentConfig
 from lottery_np.paper.folders import read_summary
 from lottery_np.paper.plots import write_outputs
 from lottery_np.paper.runner import run

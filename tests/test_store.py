@@ -13,7 +13,8 @@ import pytest
 import lottery_np as lt
 from lottery_np.paper import runner, store as store_module
 from lottery_np.paper.cli import main
-from lottery_np.paper.experiments import ExperimentConfig, Unit, distinct, plan, unit_key
+from lottery_np.paper.experiments import Unit, distinct, plan, unit_key
+from lottery_np.paper.settings import ExperimentConfig
 from lottery_np.paper.estimate import describe_estimate
 from lottery_np.paper.folders import ResultsFolder, open_existing, read_summary
 from lottery_np.paper.levels import curve_levels

@@ -3,7 +3,7 @@ import pytest
 
 from lottery_np import ConfigError
 from lottery_np.paper.cli import main
-from lottery_np.paper.experiments import ExperimentConfig
+from lottery_np.paper.settings import ExperimentConfig
 from lottery_np.paper.sweeps import rounds_for, sweep_configs, ticket_size
 
 

@@ -4,6 +4,7 @@ The algorithm (layers, kernels, network, optimizers, pruning, training, the
 training engine, the lottery loop, data) lives one level up and never imports
 from here. This package turns it into the paper's experiments:
 
+* ``settings``    — an experiment's settings (``ExperimentConfig``), each defined once, and their options' words
 * ``experiments`` — one training of an experiment as a pure unit of work
 * ``levels``      — what each level of an experiment keeps, and which levels a figure draws
 * ``store``       — finished trainings, one file each, named by content; files written whole

@@ -1,7 +1,9 @@
 """The paper's claims, checked against our numbers — with a verdict only where the run can decide.
 
-Each check of sections 3, 4 and 6 takes summary rows (see ``folders.read_summary``), those of
-section 2 the XOR tables and those of section 5 one ticket's rows (``examine``), and returns
+Each check of sections 3 and 4 takes summary rows (see ``folders.read_summary``), those of section 6
+a sweep's ``sweeps.Variant``s (their summary rows, and their configs, where the swept value is read:
+a folder's name is only shown), those of section 2 the XOR tables and those of section 5 one
+ticket's rows (``examine``), and returns
 a ``Claim``: the paper's statement, the paper's number, ours (the effect and its 95% interval
 beside the paper's threshold), a verdict, and the reason in a sentence. ``xor_claims``,
 ``mnist_claims`` and ``examine_claims`` return them by name, which is how the report picks them.
@@ -637,7 +639,7 @@ STD_SIDES = (  # σ on one side of 0.1: (pick, direction of convergence as σ mo
 )
 
 
-def init_std_claims(named_rows, budget):
+def init_std_claims(variants, budget):
     """Section 6: with larger initial std (≥ 0.1) tickets converge more slowly and are less accurate; with
     smaller std (≤ 0.1) they are more accurate but slower.
 
@@ -645,7 +647,7 @@ def init_std_claims(named_rows, budget):
     against trial i of the other), each contrast averaged over the pruned levels where both converged: the
     log of the convergence ratio against 0 (slower away from 0.1 on both sides), the accuracy difference in
     points against 0 (lower above 0.1, higher below). Verdict from the two parts."""
-    stds = sorted((float(n.split("-", 1)[1]), rows) for n, rows in named_rows)
+    stds = sorted(((v.config.init_std, v.rows) for v in variants), key=lambda sr: sr[0])
     base = dict(stds).get(0.1)
     out = []
     for side, conv_way, acc_way, statement, paper in STD_SIDES:
@@ -662,10 +664,9 @@ def init_std_claims(named_rows, budget):
     return out
 
 
-def _ticket_weights(name, pct):
-    """Weights in a ticket of the network named like ``oneshot-300-100`` at ``pct`` percent remaining."""
-    h = [int(v) for v in name.split("-")[1:]]
-    return (784 * h[0] + h[0] * h[1] + h[1] * 10) * pct / 100
+def _ticket_weights(config, pct):
+    """Weights in a ticket of the network of ``config`` (its layer widths, ``sizes``) at ``pct`` percent remaining."""
+    return sum(a * b for a, b in zip(config.sizes, config.sizes[1:])) * pct / 100
 
 
 def _slope(x, y):
@@ -674,7 +675,7 @@ def _slope(x, y):
     return float(((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum())
 
 
-def size_claim(named_rows, budget):
+def size_claim(variants, budget):
     """Section 6: the winning ticket has more weights in larger networks.
 
     Per ticket (trial i of each network size), its winning ticket's size in weights, by the paper's two
@@ -686,25 +687,25 @@ def size_claim(named_rows, budget):
     to have converged (rule 1)."""
     out = []
     for exp in ("oneshot", "iterative"):
-        nets = [(name, rows) for name, rows in named_rows if name.startswith(exp)]
+        nets = [v for v in variants if v.config.experiment == exp]
         if len(nets) < 2:
             continue
-        note = _unpruned_note([rows for _, rows in nets], budget)
-        full = [math.log(_ticket_weights(name, 100)) for name, _ in nets]
+        note = _unpruned_note([v.rows for v in nets], budget)
+        full = [math.log(_ticket_weights(v.config, 100)) for v in nets]
         by_conv, by_acc, bounded = defaultdict(dict), defaultdict(dict), []
-        for i, (name, rows) in enumerate(nets):
+        for i, (name, cfg, rows) in enumerate(nets):
             pct = percents(rows)
             conv, acc = per_ticket(rows, "ticket", CONV), per_ticket(rows, "ticket", ACC)
             for t in conv.get(0, {}):
                 levels = [lv for lv in sorted(pct, key=lambda lv: -pct[lv]) if t in conv.get(lv, {})]
                 fastest = min(levels, key=lambda lv: (conv[lv][t], pct[lv]))
-                by_conv[t][i] = math.log(_ticket_weights(name, pct[fastest]))
+                by_conv[t][i] = math.log(_ticket_weights(cfg, pct[fastest]))
                 kept = levels[0]
                 for lv in levels[1:]:
                     if t not in acc.get(lv, {}) or 100 * (acc[lv][t] - acc[0][t]) < -MARGIN:
                         break
                     kept = lv
-                by_acc[t][i] = math.log(_ticket_weights(name, pct[kept]))
+                by_acc[t][i] = math.log(_ticket_weights(cfg, pct[kept]))
                 if kept == levels[-1]:
                     bounded.append(f"{name} ticket {t}")
         slopes = lambda by: [_slope([full[i] for i in d], list(d.values())) for d in by.values() if len(d) >= 2]  # noqa: E731
@@ -763,7 +764,7 @@ def _at_size(rows, key, size):
     return out, [lo, hi]
 
 
-def rate_claim(named_rows, budget):
+def rate_claim(variants, budget):
     """Section 6: tickets from aggressive iterative rates (≥ 50% per round) converge more slowly and are less
     accurate than tickets from gentle rates (≤ 20%), at the same size.
 
@@ -772,7 +773,7 @@ def rate_claim(named_rows, budget):
     ticket, the mean over the aggressive rates minus the mean over the gentle ones: the log of the convergence
     ratio against 0 (slower), the accuracy difference in points against 0 (lower). Rule 1 on the bracketing
     levels. Verdict from the two parts."""
-    rates = sorted(((float(n.split("-", 1)[1]), rows) for n, rows in named_rows), key=lambda x: x[0])
+    rates = sorted(((v.config.rate, v.rows) for v in variants), key=lambda x: x[0])
     gentle = [x for x in rates if x[0] <= 0.2]
     harsh = [x for x in rates if x[0] >= 0.5]
     statement = "Tickets from aggressive rates (50%, 70%) converge more slowly and are less accurate"
@@ -796,19 +797,19 @@ def rate_claim(named_rows, budget):
                      extra=f"; aggressive minus gentle rates, each read at {size:.2f}% remaining: {shown}")]
 
 
-def reset_claim(named_rows, budget):
+def reset_claim(variants, budget):
     """Section 6: at small sizes, resetting the survivors to θ0 gives tickets that converge faster and are
     more accurate than continuing to train the pruned weights (Han et al.).
 
     At each experiment's smallest size, ticket by ticket (trial i with reset against trial i without): the log
     of the convergence ratio (no reset / reset) against 0, the accuracy difference (reset − no reset) in points
     against 0. Rule 1 on both. Verdict from the two parts."""
-    d = dict(named_rows)
+    d = {(v.config.experiment, v.config.reset): v.rows for v in variants}
     out = []
     for exp in ("iterative", "oneshot"):
-        if f"{exp}-init" not in d or f"{exp}-none" not in d:
+        if (exp, "init") not in d or (exp, "none") not in d:
             continue
-        init, none = d[f"{exp}-init"], d[f"{exp}-none"]
+        init, none = d[exp, "init"], d[exp, "none"]
         last = max(percents(init))
         speed = contrast("faster", CONV, [(none, "ticket", last, init, "ticket", last)], budget, 0.0)
         acc = contrast("more accurate", ACC, [(init, "ticket", last, none, "ticket", last)], budget, 0.0)

@@ -16,7 +16,7 @@ from .compact import compact
 from .demo import run_demo
 from .estimate import describe_estimate, estimate_seconds
 from .examine import FIGURES, NoMasks, drawn_before, examine_folder, summary_markdown
-from .experiments import SETTINGS, TRAIN_BACKENDS, ExperimentConfig, SettingError, Unit, mnist_for, option_of
+from .experiments import Unit, mnist_for
 from .export import ticket_of
 from .folders import ResultsFolder, open_existing
 from .plans import all_folders, in_part, make_plan
@@ -24,6 +24,7 @@ from .plots import plot_folders, write_outputs
 from .recheck import recheck, table
 from .reproduce import regenerate, reproduce
 from .runner import run, run_sweep
+from .settings import SETTINGS, TRAIN_BACKENDS, ExperimentConfig, SettingError, option_of
 from .store import find_store, write_failed
 from .sweeps import SWEEPS, sweep_configs
 from .xor import tables_markdown, write_xor
@@ -278,13 +279,11 @@ def run_mnist_command(args):
 
 
 def run_sweep_command(args):
-    base = args.config  # made once, by validate.check
-    values = validate.sweep_values(args.sweep, args.values)
     with dask_executor(args.scheduler) as (executor, workers):
-        ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in sweep_configs(args.sweep, base, values)],
-                     args.data_dir)
+        variants = sweep_configs(args.sweep, args.config, args.values)  # the base and the values checked by validate.check
+        ready_to_run([(Path(args.out) / sub, cfg) for sub, cfg in variants], args.data_dir)
         jobs = workers or args.jobs
-        run_sweep(args.sweep, base, args.out, values=values, jobs=jobs, executor=executor, data_dir=args.data_dir,
+        run_sweep(args.sweep, variants, args.out, jobs=jobs, executor=executor, data_dir=args.data_dir,
                   progress=not args.quiet, store=find_store(args.out),
                   announce=lambda s: print(s.line(f"sweep {args.sweep} into {args.out}", jobs), flush=True))
     print(f"done: {args.out}/sweep.md, {args.out}/sweep.png and one folder per variant")

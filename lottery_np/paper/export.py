@@ -29,8 +29,7 @@ def ticket_of(path, unit):
         inputs.update({f"mask_{i}": m for i, m in enumerate(masks)})
     net = starting_network(cfg, unit, inputs)
     history = record.get("history") or {}
-    train_config = cfg.train_config()
-    train_config.record_test_curve = bool(history.get("test_acc")) and None not in history["test_acc"]
+    train_config = cfg.train_config(bool(history.get("test_acc")) and None not in history["test_acc"])
     n = len(cfg.sizes) - 1
     trained = ([arrays[f"trained_w_{i}"] for i in range(n)], [arrays[f"trained_b_{i}"] for i in range(n)]) \
         if "trained_w_0" in arrays else None
@@ -39,6 +38,5 @@ def ticket_of(path, unit):
     settings = {**identity(cfg, unit), "experiment": cfg.experiment, "level": unit.level, "folder": str(path),
                 "key": folder.key(unit)}
     seed = [int(v) for v in order_seed(cfg, unit.trial).entropy]
-    data = {"n_validation": cfg.n_validation, "split_seed": cfg.split_seed, "normalize": cfg.normalize}
     trainer = "fused" if record.get("engine", "fused") == "fused" else "readable"
-    return Ticket(net, train_config, seed, data, trainer, result, settings, trained)
+    return Ticket(net, train_config, seed, cfg.data(), trainer, result, settings, trained)

@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LotteryError, ResultsError
-from .experiments import FORMAT, ExperimentConfig, Unit, plan, unit_key
+from .experiments import FORMAT, Unit, plan, unit_key
+from .settings import ExperimentConfig
 from .store import STORE_NAME, Store, atomic_write, find_store
+from .sweeps import Variant
 
 SUMMARY_COLUMNS = ("experiment", "kind", "trial", "draw", "level", "percent_remaining",
                    "convergence_iteration", "test_accuracy", "min_val_loss", "diverged")
@@ -260,6 +262,12 @@ def open_existing(path):
 def summary_rows(records):
     rows = [{k: r[k] for k in SUMMARY_COLUMNS} for r in records]
     return sorted(rows, key=lambda r: (r["level"], KIND_ORDER[r["kind"]], r["trial"], r["draw"]))
+
+
+def sweep_variant(folder):
+    """A sweep's experiment, ``folder``, as the sweep's table, figure and verdicts read it (``sweeps.Variant``):
+    the folder's name, its config, its summary rows."""
+    return Variant(folder.path.name, folder.config, summary_rows(folder.records()))
 
 
 def summary_csv(records):

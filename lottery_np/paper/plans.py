@@ -6,7 +6,7 @@ A plan is data: ``PLANS`` holds each one's settings, ``make_plan`` turns them in
 plan can be run in (``--only``). Nothing here trains or measures anything.
 """
 from ..errors import ConfigError
-from .experiments import ExperimentConfig
+from .settings import ExperimentConfig
 from .sweeps import sweep_configs
 
 PLANS = {

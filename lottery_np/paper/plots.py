@@ -183,17 +183,19 @@ def plot_curves(records, levels=None, path=None, title="test accuracy during tra
     return _save(fig, path)
 
 
-def plot_sweep(name, named_rows, path=None, log_x=None):
-    """Tickets of every experiment of a sweep on one figure (mean, min–max bars); for the
-    size sweep, the winning-ticket sizes are marked (▼ fastest, ★ most accurate)."""
+def plot_sweep(name, variants, path=None, log_x=None):
+    """Tickets of every experiment of a sweep (``sweeps.Variant``) on one figure (mean, min–max bars), the
+    one-shot ones dashed in a sweep of both experiments; for the size sweep, the winning-ticket sizes are
+    marked (▼ fastest, ★ most accurate)."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     log_x = (name != "init-std") if log_x is None else log_x
-    for (label, rows), color in zip(named_rows, colors * 3):
+    both = len({v.config.experiment for v in variants}) > 1
+    for (label, cfg, rows), color in zip(variants, colors * 3):
         tickets = [r for r in rows if r["kind"] == "ticket"]
         if not tickets:
             continue
-        style = dict(color=color, marker="o", label=label, ls="--" if label.startswith("oneshot") else "-")
+        style = dict(color=color, marker="o", label=label, ls="--" if both and cfg.experiment == "oneshot" else "-")
         _errorbar(a1, level_stats(tickets, "convergence_iteration")["ticket"], **style)
         _errorbar(a2, level_stats(tickets, "test_accuracy")["ticket"], scale=100, **style)
         if name == "size":
@@ -266,7 +268,7 @@ def plot_folders(paths, out=None):
     return lines
 
 
-def finish_sweep(name, out, named_rows):
-    """The sweep's figure and table, from each variant's summary rows."""
-    plot_sweep(name, named_rows, out / "sweep.png")
-    atomic_write(out / "sweep.md", sweep_table(name, named_rows).encode())
+def finish_sweep(name, out, variants):
+    """The sweep's figure and table, from its ``sweeps.Variant``s."""
+    plot_sweep(name, variants, out / "sweep.png")
+    atomic_write(out / "sweep.md", sweep_table(name, variants).encode())

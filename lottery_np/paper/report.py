@@ -247,7 +247,7 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
     figure that carries the paper's message), then each section with its claims, tables and figures.
 
     experiments : the plan's main experiments, ``[(folder, config)]`` with folders ``mnist-oneshot``
-        and ``mnist-iterative``; named : the sweeps to judge, ``{name: [(variant, rows)]}``; running : the
+        and ``mnist-iterative``; named : the sweeps to judge, ``{name: [sweeps.Variant]}``; running : the
         plan's sweeps not finished yet, ``{name: (variants done, variants planned)}``, said so and not judged."""
     running = running or {}
     one = read_summary(out / "mnist-oneshot")
@@ -352,9 +352,9 @@ def report(out, mode, experiments, named, xor_result, examine_result, wall, esti
                   "Survivors reset to the unpruned network's weights at iteration k instead of θ0 (k = 0 is the "
                   "paper). Tickets, mean over pruned levels:", "",
                   "| k | convergence iteration | test accuracy % |", "|---|---|---|"]
-        for v, rows in late:
-            c, a = C.ticket_means(rows)
-            lines.append(f"| {v.split('-')[1]} | {c:.0f} | {100 * a:.2f} |")
+        for v in late:
+            c, a = C.ticket_means(v.rows)
+            lines.append(f"| {v.config.reset_iteration} | {c:.0f} | {100 * a:.2f} |")
         lines.append("")
     lines += differences_section(out)
     return "\n".join(lines) + "\n", {**xor_claims, **mnist, **examine_claims}

@@ -38,7 +38,7 @@ from ..errors import ConfigError
 from .estimate import describe_estimate, duration as _duration, training_estimates
 from .examine import examine_folder
 from .experiments import plan
-from .folders import open_existing, summary_rows
+from .folders import open_existing, sweep_variant
 from .plans import PLANS, SWEEP_ORDER, all_folders, in_part, make_plan, parts, plan_settings, unknown_parts
 from .plots import finish_sweep, plot_folders, write_outputs
 from .report import HEADLINE, headline_line, report, trainings_csv
@@ -92,7 +92,7 @@ def reproduce(out, mode="quick", jobs=1, executor=None, progress=True, seed=0, b
         log(f"part done ({' '.join(only or ['all'])}); still to run: {' '.join(unfinished)} (--only {' '.join(unfinished)}, "
             "or no --only); the report is written when every part is done")
         return None
-    named = {name: [(v, summary_rows(_records(out / f"sweep-{name}" / v, cfg))) for v, cfg in variants]
+    named = {name: [sweep_variant(open_existing(out / f"sweep-{name}" / v)) for v, _ in variants]
              for name, variants in sweeps.items()}
     if not plan_settings(mode, overrides)["sweeps"]:
         named = sweeps_in_folder(out, dict(experiments)["mnist-oneshot"])  # the training settings the plan shares
@@ -236,24 +236,19 @@ def _finished(path):
 def sweeps_in_folder(out, main):
     """For a plan without sweeps: the sweeps that `lottery-np sweep NAME --out OUT/sweep-NAME` ran into
     ``out`` with the plan's training settings (iterations, validation interval, network), as
-    ``{name: [(variant, rows)]}``, so that its report judges them too. Unfinished ones are left out."""
+    ``{name: [sweeps.Variant]}`` in ``variant_order``, so that its report judges them too. Unfinished ones
+    are left out."""
     named = {}
     for name in SWEEP_ORDER:
         folder = out / f"sweep-{name}"
-        variants = sorted((p for p in folder.glob("*") if (p / "config.json").is_file()),
-                          key=lambda p: variant_order(p.name)) if folder.is_dir() else []
-        opened = [(p.name, open_existing(p)) for p in variants]
+        paths = [p for p in folder.glob("*") if (p / "config.json").is_file()] if folder.is_dir() else []
+        opened = sorted((open_existing(p) for p in paths), key=lambda f: variant_order(f.config))
         same = all((f.config.iterations, f.config.eval_every, f.config.seed) == (main.iterations, main.eval_every, main.seed)
-                   for _, f in opened)
-        finished = all(f.done(u) for _, f in opened for u in plan(f.config))
+                   for f in opened)
+        finished = all(f.done(u) for f in opened for u in plan(f.config))
         if opened and same and finished:
-            named[name] = [(v, summary_rows(f.records())) for v, f in opened]
+            named[name] = [sweep_variant(f) for f in opened]
     return named
-
-
-def _records(path, cfg):
-    return open_existing(path).records()
-
 
 
 # ----------------------------------------------------------------------------

@@ -21,10 +21,9 @@ from tqdm import tqdm
 from ..errors import ResultsError
 from .estimate import rough_duration, rough_seconds
 from .experiments import inputs_for, mnist_for, plan, records_curve, sources, weights_from
-from .folders import ResultsFolder, summary_rows
+from .folders import ResultsFolder, sweep_variant
 from .plots import finish_sweep, write_outputs
 from .store import find_store, write_failed
-from .sweeps import sweep_configs
 from .workers import local_executor, work
 
 
@@ -211,16 +210,15 @@ def run(experiments, jobs=1, executor=None, data_dir=None, progress=True, on_fin
     return folders
 
 
-def run_sweep(name, base, out, values=None, jobs=1, executor=None, data_dir=None, progress=True, store=None,
-              announce=None):
-    """Run (or resume) every experiment of a sweep, then write ``sweep.md`` and ``sweep.png``.
+def run_sweep(name, variants, out, jobs=1, executor=None, data_dir=None, progress=True, store=None, announce=None):
+    """Run (or resume) every experiment of sweep ``name``, then write ``sweep.md`` and ``sweep.png``.
+    variants : ``[(subfolder name, ExperimentConfig)]``, as ``sweeps.sweep_configs`` makes them.
     store : where the trainings are kept (default: the store beside ``out``, so that a sweep finds
     the trainings of the experiments made beside it, e.g. ``results/trainings``)."""
     out = Path(out)
-    named = sweep_configs(name, base, values)
-    folders = run([(out / sub, cfg) for sub, cfg in named], jobs=jobs, executor=executor, data_dir=data_dir,
+    folders = run([(out / sub, cfg) for sub, cfg in variants], jobs=jobs, executor=executor, data_dir=data_dir,
                   progress=progress, on_finish=write_outputs, store=store or find_store(out), announce=announce)
-    finish_sweep(name, out, [(sub, summary_rows(f.records())) for (sub, _), f in zip(named, folders)])
+    finish_sweep(name, out, [sweep_variant(f) for f in folders])
     return folders
 
 

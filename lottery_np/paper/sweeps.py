@@ -4,8 +4,9 @@ A sweep is a list of named experiments that differ in one setting (``sweep_confi
 ``runner.run_sweep`` runs each into its own subfolder (``OUT/<name>``), so a sweep is
 resumable and parallel like any experiment, and one progress bar covers it; its figure
 is ``plots.plot_sweep``, its table ``sweep_table``. Sweeps train tickets only by default
-(``controls=0``), as the paper's section 6 figures show tickets only. This module needs
-NumPy only: plans and verdicts read it.
+(``controls=0``), as the paper's section 6 figures show tickets only. Its table, figure and
+verdicts take each experiment as a ``Variant`` and read the swept value from its config, never
+from its folder's name. This module needs NumPy only: plans and verdicts read it.
 
 * ``init-std``  — initialization std above and below 0.1
 * ``size``      — hidden sizes from about a third to about twice 300-100, one-shot and iterative
@@ -14,7 +15,7 @@ NumPy only: plans and verdicts read it.
 * ``late-reset``— reset to the weights at iteration k instead of θ0 (k = 0 is the paper)
 """
 import math
-import re
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,10 +28,21 @@ RATES = (0.1, 0.2, 0.35, 0.5, 0.7)
 LATE_RESETS = (0, 100, 500, 2000)
 
 
-def variant_order(name):
-    """Sort key of a sweep variant's folder name by its numbers, as the sweep runs them: ``k-500`` before
-    ``k-2000``, ``oneshot-200-66`` before ``oneshot-500-166`` (folder names alone sort k-2000 first)."""
-    return [(0, float(part), "") if re.fullmatch(r"\d+(\.\d+)?", part) else (1, 0.0, part) for part in name.split("-")]
+class Variant(NamedTuple):
+    """One experiment of a sweep, as its table, figure and verdicts read it. ``name``: its folder's name, a
+    label only; ``config``: its ExperimentConfig, where the swept value is read (``config.rate``, ...);
+    ``rows``: its summary rows (``folders.summary_rows``)."""
+
+    name: str
+    config: object
+    rows: list
+
+
+def variant_order(config):
+    """Sort key of a sweep's variant by its config, as its table and figure list them: iterative before
+    one-shot, then the swept setting from the smallest value (``k`` = 500 before 2000, 200-66 before 500-166)."""
+    return (config.experiment, config.sizes, config.init_std, config.rate, config.reset, config.reset_iteration)
+
 
 def rounds_for(rate, base_rate=0.2, base_rounds=18):
     """Rounds at ``rate`` that reach about the hidden-layer size that ``base_rounds`` rounds at ``base_rate`` reach."""
@@ -79,15 +91,15 @@ def ticket_size(rows):
     return by_conv["x"], by_acc["x"]
 
 
-def sweep_table(name, named_rows):
-    """Markdown: for every variant, tickets' mean convergence iteration and test accuracy per level."""
+def sweep_table(name, variants):
+    """Markdown: for every ``Variant``, tickets' mean convergence iteration and test accuracy per level."""
     lines = [f"# Sweep: {name}", "", "Tickets, mean over trials (min–max in the figure).", ""]
     if name == "size":
         lines += ["| network | % remaining at fastest convergence | % remaining at best accuracy |", "|---|---|---|"]
-        lines += [f"| {sub} | {a:.2f} | {b:.2f} |" for sub, rows in named_rows for a, b in [ticket_size(rows)]]
+        lines += [f"| {v.name} | {a:.2f} | {b:.2f} |" for v in variants for a, b in [ticket_size(v.rows)]]
         lines.append("")
     lines += ["| variant | level | % weights left | conv. iteration | test acc. % |", "|---|---|---|---|---|"]
-    for sub, rows in named_rows:
+    for sub, _, rows in variants:
         t = [r for r in rows if r["kind"] == "ticket"]
         conv, acc = level_stats(t, "convergence_iteration")["ticket"], level_stats(t, "test_accuracy")["ticket"]
         for c, a in zip(conv, acc):

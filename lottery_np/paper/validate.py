@@ -5,13 +5,14 @@
 says what would be accepted. It checks, in this order:
 
 * each option on its own: the settings of ``ExperimentConfig`` by their own
-  ``Setting`` (``experiments.field_problem``, also for ``demo``, ``xor`` and
+  ``Setting`` (``settings.field_problem``, also for ``demo``, ``xor`` and
   ``reproduce`` options of the same name), the other options by ``RULES``;
 * the experiment as a whole: the ``ExperimentConfig`` an experiment command asks
-  for is made, so its relations (``experiments.RELATIONS``: ``--eval-every`` at
+  for is made, so its relations (``settings.RELATIONS``: ``--eval-every`` at
   most ``--iterations``, ...) are checked, said with the options;
 * ``RELATIONS`` — what only the command line knows: the settings fit MNIST
-  (``--sizes`` from 784 inputs to 10 classes, ...), the sweep, the plan;
+  (``--sizes`` from 784 inputs to 10 classes, ...), the sweep, the plan; then a
+  sweep's ``--values``, read into numbers once (``check_sweep_values``);
 * the folders read (``examine FOLDER``, ``mnist plot FOLDERS``) and the folders
   written (``--out``, ``--data-dir``): a file where a folder is wanted, a folder
   inside a file, a folder that cannot be written.
@@ -26,9 +27,10 @@ from pathlib import Path
 
 from ..data import CACHE_NAME, default_data_dir
 from ..errors import ConfigError, LotteryError
-from .experiments import SETTINGS, ExperimentConfig, SettingError, Unit, Wording, at_least, field_problem, option_of, plan
+from .experiments import Unit, plan
 from .folders import open_existing
 from .plans import parts, unknown_parts
+from .settings import SETTINGS, ExperimentConfig, SettingError, Wording, at_least, field_problem, option_of
 from .store import find_store
 
 MNIST_INPUTS, MNIST_CLASSES, MNIST_TRAINING_IMAGES = 784, 10, 60000
@@ -124,17 +126,12 @@ def parts_of_the_plan(a):
                 f"{' '.join(parts(a.mode))}")
 
 
-def sweep_values_fit(a):
-    sweep_values(a.sweep, a.values, a.iterations, a.eval_every)
-
-
 # (argparse dests a relation needs, the relation): it returns a message, or None when all is well.
 RELATIONS = [
     (("reset_iteration", "reset", "sweep"), sweep_needs_reset),
     (("batch_size",), batch_fits_mnist),
     (("sizes",), sizes_fit_mnist),
     (("command", "iterations"), demo_is_evaluated),
-    (("sweep", "values"), sweep_values_fit),
     (("only", "mode"), parts_of_the_plan),
 ]
 
@@ -145,6 +142,13 @@ def check_relations(args):
             problem = relation(args)
             if problem:
                 raise ConfigError(problem)
+
+
+def check_sweep_values(args):
+    """A sweep's ``--values``, read and checked once (``sweep_values``): ``args.values`` holds them as numbers
+    from here on (None: the sweep's own)."""
+    if args.command == "sweep":
+        args.values = sweep_values(args.sweep, args.values, args.iterations, args.eval_every)
 
 
 # (how to read one value, what each value must be, example) per sweep; the reset sweep takes no values
@@ -337,6 +341,7 @@ def check(args):
     check_rules(args)
     check_experiment(args)
     check_relations(args)
+    check_sweep_values(args)
     if args.command == "examine":
         check_examine(args.folder, args.trial)
     if args.command == "export":

@@ -10,7 +10,8 @@ import multiprocessing
 import os
 import signal
 
-from .experiments import ExperimentConfig, Unit, run_unit
+from .experiments import Unit, run_unit
+from .settings import ExperimentConfig
 
 SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                                   "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
