@@ -126,14 +126,15 @@ def build_parser():
                                          "controls, sections 5-6), resumable, with REPORT.md beside the paper")
     size = r.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="mode", action="store_const", const="quick",
-                      help="about 10 minutes on 2 cores: 35,000 iterations, 2 tickets, controls only at the sizes "
-                           "that decide the headline claims of sections 3-4; no section 6 sweeps (default)")
+                      help="about 25 minutes on 2 cores: 35,000 iterations, the paper's 5 tickets, 1 draw of each "
+                           "control only at the sizes that decide the headline claims of sections 3-4; no section "
+                           "6 sweeps (default)")
     size.add_argument("--standard", dest="mode", action="store_const", const="standard",
                       help="the paper's training (50,000 iterations, every level) with 2 tickets and 1 draw of "
                            "each control; no section 6 sweeps (run them with 'sweep' into OUT/sweep-NAME); "
-                           "about 40 minutes on 2 cores")
+                           "about 50 minutes on 2 cores")
     size.add_argument("--full", dest="mode", action="store_const", const="full",
-                      help="the paper's scale: 5 tickets, 3 + 3 control draws, every sweep; about 11 hours on 2 cores")
+                      help="the paper's scale: 5 tickets, 3 + 3 control draws, every sweep; about 14 hours on 2 cores")
     r.set_defaults(mode="quick")
     r.add_argument("--estimate", action="store_true",
                    help="print the plan's estimated wall time on this machine and exit without training")
