@@ -103,8 +103,10 @@ def load_mnist(data_dir=None, n_validation=5000, split_seed=0, normalize="unit",
     perm = np.random.default_rng(split_seed).permutation(60000)
     val_idx, train_idx = np.sort(perm[:n_validation]), np.sort(perm[n_validation:])
 
-    def prep(x):
-        return (x.reshape(len(x), -1) / np.float32(255)).astype(np.float32)
+    def prep(x):  # pixels / 255 in float32 (converted first: NumPy's uint8 / float32 loop is 20x slower)
+        x = x.reshape(len(x), -1).astype(np.float32)
+        x /= np.float32(255)
+        return x
 
     x_train, x_val, x_test = prep(raw["x_train"][train_idx]), prep(raw["x_train"][val_idx]), prep(raw["x_test"])
     if normalize == "standardize":
