@@ -1,5 +1,9 @@
 """After the paper: each follow-up held to its definition on tiny networks, the claims' verdicts on made-up
 rows, the experiments' resumability, and the command's one-line errors."""
+import importlib
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -7,6 +11,7 @@ import lottery_np as lt
 from lottery_np.paper import after
 
 SIZES = (20, 16, 10)
+SOLUTIONS = Path(__file__).resolve().parent.parent / "notebooks" / "solutions"
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +188,42 @@ def test_out_that_is_a_file_is_one_line(tmp_path, capsys):
     (tmp_path / "f").write_text("")
     assert after.run(["random", "--out", str(tmp_path / "f")]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+# ---- the exercises of notebooks/06_after_the_paper.ipynb ---------------------------------------
+
+def exercise():
+    if str(SOLUTIONS) not in sys.path:
+        sys.path.insert(0, str(SOLUTIONS))  # the solutions import their shared _common module
+    return importlib.import_module("ex06_after_the_paper")
+
+
+def test_06_rewound_instability_is_a_fraction(data):
+    ex = exercise()
+    for k in (0, 50):
+        v = ex.rewound_instability(data, k, iterations=200, sizes=SIZES)
+        assert 0 <= v <= 1
+
+
+def test_06_signed_constant_keeps_signs_with_one_magnitude_per_layer(data):
+    ex = exercise()
+    theta0 = lt.MLP.initialize(SIZES, seed=0)
+    masks = ticket_masks(theta0)
+    net = ex.signed_constant(theta0, masks)
+    for w0, w, m in zip(theta0.weights, net.weights, masks):
+        kept = m == 1
+        assert np.array_equal(np.sign(w[kept]), np.sign(w0[kept]))
+        assert np.allclose(np.abs(w[kept]), w0.std()) and np.all(w[~kept] == 0)
+    r = ex.supermask_versus_signed_constant(data, iterations=100, rounds=1, sizes=SIZES)
+    assert 0 <= r["θ0"] <= 1 and 0 <= r["signed constant"] <= 1
+
+
+def test_06_global_random_pruning_keeps_the_total(data):
+    ex = exercise()
+    theta0 = lt.MLP.initialize(SIZES, seed=0)
+    masks = ticket_masks(theta0)
+    net = ex.global_random_pruning(theta0, masks, seed=3)
+    assert sum(m.sum() for m in net.masks) == sum(m.sum() for m in masks)
+    assert all(np.array_equal(w[m == 1], w0[m == 1]) for w, w0, m in zip(net.weights, theta0.weights, net.masks))
+    out = ex.layerwise_versus_global_random(data, iterations=100, rounds=1, sizes=SIZES)
+    assert out["per layer"][0] == [80.0, 90.0]
