@@ -246,7 +246,9 @@ def random_pruning_experiment(tickets, data, config, draws=1, seed=0, trainer=fa
 def stability_experiment(tickets, data, config, kinds=("ticket", "reinit", "random"), alphas=ALPHAS, draws=1, seed=0,
                          trainer=fast_trainer, out=None):
     """For each ticket, level and kind: train two copies of one start on two minibatch orders, and
-    measure the test error along the line between them. Rows carry the errors and the instability."""
+    measure the test error along the line between them. Each row carries the errors along the line, the
+    instability, and both copies' test accuracies (``test_accuracy_a``: copy A, the ticket's own order;
+    ``test_accuracy``: copy B). A ticket's copy A is the one ``find_tickets`` trained, when it did."""
     cache, rows = Cache(out, data, config, trainer), []
     alphas = [float(a) for a in alphas]
     for tk in tickets:
