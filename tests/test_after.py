@@ -227,3 +227,30 @@ def test_06_global_random_pruning_keeps_the_total(data):
     assert all(np.array_equal(w[m == 1], w0[m == 1]) for w, w0, m in zip(net.weights, theta0.weights, net.masks))
     out = ex.layerwise_versus_global_random(data, iterations=100, rounds=1, sizes=SIZES)
     assert out["per layer"][0] == [80.0, 90.0]
+
+
+def test_an_interrupted_search_resumes_at_its_round(data, config, tmp_path):
+    calls = []
+
+    def stops_after_two(net, data, config, seed=0, callback=None):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(seed)
+        return lt.train(net, data, config, seed=seed)
+    stops_after_two.__name__ = "train"
+    with pytest.raises(KeyboardInterrupt):
+        after.find_tickets(data, config, levels=(0, 3), trials=1, sizes=SIZES, trainer=stops_after_two, out=tmp_path)
+    calls.clear()
+
+    def counts(net, data, config, seed=0, callback=None):
+        calls.append(seed)
+        return lt.train(net, data, config, seed=seed)
+    counts.__name__ = "train"
+    resumed = after.find_tickets(data, config, levels=(0, 3), trials=1, sizes=SIZES, trainer=counts, out=tmp_path)
+    assert len(calls) == 2  # rounds 2 and 3; rounds 0 and 1 were saved before the interruption
+    fresh = after.find_tickets(data, config, levels=(0, 3), trials=1, sizes=SIZES, trainer=lt.train)
+    assert resumed[0].rows == fresh[0].rows
+    assert all(np.array_equal(p, q) for p, q in zip(resumed[0].trained[3].weights, fresh[0].trained[3].weights))
+    calls.clear()
+    after.find_tickets(data, config, levels=(1, 2), trials=1, sizes=SIZES, trainer=counts, out=tmp_path)
+    assert calls == []  # other levels of the same search: every round is saved

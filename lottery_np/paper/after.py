@@ -37,7 +37,7 @@ from ..lottery import (interpolate, iterative_pruning, random_pruning, reinit_co
                        supermask)
 from ..network import MLP
 from ..pruning import full_masks, percent_remaining
-from ..train import TrainConfig, train
+from ..train import History, TrainConfig, train
 from .claims import MARGIN
 from .stats import judge, level_stats, paired_interval, tickets_to_decide
 from .store import atomic_write
@@ -108,6 +108,14 @@ def data_digest(data):
     return h.hexdigest()[:16]
 
 
+def network_digest(net):
+    """A short hash of a network's weights, biases and masks: where a training starts from."""
+    h = hashlib.sha256(str((net.sizes, str(net.dtype), net.loss_name)).encode())
+    for a in list(net.weights) + list(net.biases) + list(net.masks):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:16]
+
+
 class Cache:
     """Finished trainings under ``out/trainings/``, one file each, named by the hash of what determines them.
     ``out=None`` keeps nothing (tests, notebooks)."""
@@ -120,6 +128,26 @@ class Cache:
     def path(self, name, what):
         key = hashlib.sha256(json.dumps({**self.base, **what}, sort_keys=True, default=str).encode()).hexdigest()
         return self.dir / f"{name}-{key[:16]}"
+
+    def trainer(self, trainer):
+        """``trainer``, each of whose trainings is saved (trained weights, biases and History) under a name
+        made from the network it starts from and the minibatch seed, and read back instead of trained again."""
+        if self.dir is None:
+            return trainer
+
+        def saved(net, data, config, seed=0, callback=None):
+            path = self.path("training", dict(start=network_digest(net), seed=int(seed))).with_suffix(".npz")
+            if path.exists():
+                with np.load(path) as z:
+                    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+                        w[...], b[...] = z[f"w{i}"], z[f"b{i}"]  # in place, as a training leaves them
+                    return History.from_dict(json.loads(str(z["history"])))
+            history = trainer(net, data, config, seed=seed, callback=callback)
+            arrays = {f"{k}{i}": a for i, (w, b) in enumerate(zip(net.weights, net.biases)) for k, a in (("w", w), ("b", b))}
+            self.dir.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, npz_bytes(dict(arrays, history=json.dumps(history.to_dict()))))
+            return history
+        return saved
 
     def rows(self, name, what, make):
         """The rows ``make()`` returns, read back if this training was saved, else made and saved."""
@@ -136,27 +164,16 @@ class Cache:
 
 def find_tickets(data, config, levels, trials=2, sizes=SIZES, seed=0, trainer=fast_trainer, out=None):
     """Iterative pruning (``lottery.iterative_pruning``, 20% per round) for each trial, up to round
-    ``max(levels)``; keeps the masks and trained tickets at ``levels`` (0 = the unpruned network)."""
+    ``max(levels)``; keeps the masks and trained tickets at ``levels`` (0 = the unpruned network).
+    With ``out``, each round's training is saved as it ends (``Cache.trainer``): an interrupted search
+    resumes at the round it was in, and a search with other levels reuses the rounds it shares."""
     cache, found = Cache(out, data, config, trainer), []
     for t in range(trials):
-        what = dict(sizes=list(sizes), init=seed_of(seed, t, "init"), order=seed_of(seed, t, "order"),
-                    rounds=max(levels), levels=sorted(levels))
-        theta0 = MLP.initialize(sizes, seed=what["init"])
-        path = None if cache.dir is None else cache.path(f"tickets-t{t}", what).with_suffix(".npz")
-        if path is not None and path.exists():
-            with np.load(path) as z:
-                nets = {lv: MLP.from_state({k[len(f"l{lv}_"):]: z[k] for k in z.files if k.startswith(f"l{lv}_")})
-                        for lv in levels}
-                rows = json.loads(str(z["rows"]))
-        else:
-            found_levels = iterative_pruning(theta0, data, config, rounds=max(levels), seed=what["order"], trainer=trainer)
-            nets = {lv: found_levels[lv].net for lv in levels}
-            rows = [row_of("ticket", t, lv, found_levels[lv].net, found_levels[lv].history) for lv in sorted(levels)]
-            if path is not None:
-                arrays = {f"l{lv}_{k}": v for lv in levels for k, v in nets[lv].state().items()}
-                path.parent.mkdir(parents=True, exist_ok=True)
-                buf = npz_bytes(dict(arrays, rows=json.dumps(rows, default=float)))
-                atomic_write(path, buf)
+        theta0 = MLP.initialize(sizes, seed=seed_of(seed, t, "init"))
+        found_levels = iterative_pruning(theta0, data, config, rounds=max(levels), seed=seed_of(seed, t, "order"),
+                                         trainer=cache.trainer(trainer))
+        nets = {lv: found_levels[lv].net for lv in levels}
+        rows = [row_of("ticket", t, lv, found_levels[lv].net, found_levels[lv].history) for lv in sorted(levels)]
         found.append(Tickets(t, theta0, {lv: nets[lv].masks for lv in levels}, nets, rows))
     return found
 
