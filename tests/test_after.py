@@ -177,7 +177,8 @@ def test_random_and_signs_claims():
                                          (["signs", "--levels", "0"], "--levels"),
                                          (["supermask", "--iterations", "-5"], "--iterations"),
                                          (["stabilty"], "stabilty"),
-                                         (["random", "--trials", "two"], "--trials")])
+                                         (["random", "--trials", "two"], "--trials"),
+                                         (["stability", "--points", "1"], "--points")])
 def test_bad_input_is_one_line(argv, names, capsys):
     assert after.run(argv) == 2
     err = capsys.readouterr().err

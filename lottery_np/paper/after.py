@@ -43,7 +43,7 @@ from .stats import judge, level_stats, paired_interval, tickets_to_decide
 from .store import atomic_write
 
 SIZES = (784, 300, 100, 10)  # LeNet-300-100, as in all three papers
-ALPHAS = np.linspace(0.0, 1.0, 11)  # points on the path between the two trainings (Frankle et al. use 30)
+ALPHAS = np.linspace(0.0, 1.0, 11)  # points on the path between the two trainings (--points: e.g. 31 for a finer path)
 CHANCE = 0.10  # ten classes
 
 # What a ticket's random numbers are for; each gets its own stream of the root seed (``seed_of``).
@@ -614,6 +614,8 @@ def add_parser(subparsers):
     a.add_argument("--iterations", type=int, default=None, help="iterations per training (overrides the mode's)")
     a.add_argument("--levels", type=int, nargs="+", default=None, metavar="ROUND",
                    help="rounds of iterative pruning to examine (0 = unpruned; overrides the mode's)")
+    a.add_argument("--points", type=int, default=11,
+                   help="stability: evenly spaced α from 0 to 1 on the path between two trainings (default 11)")
     a.add_argument("--draws", type=int, default=1, help="draws of each control per ticket and level (default 1)")
     a.add_argument("--seed", type=int, default=0, help="the root of every random number (default 0)")
     a.add_argument("--data-dir", default=None, help="default: $LOTTERY_NP_DATA or the checkout's data/")
@@ -624,12 +626,12 @@ def add_parser(subparsers):
 def settings_of(args):
     """The run's settings from the options, or a ConfigError naming the option and what to do."""
     mode = MODES[args.mode]
-    s = dict(question=args.question, mode=args.mode, seed=args.seed, draws=args.draws,
+    s = dict(question=args.question, mode=args.mode, seed=args.seed, draws=args.draws, points=args.points,
              trials=mode["trials"] if args.trials is None else args.trials,
              iterations=mode["iterations"] if args.iterations is None else args.iterations,
              levels=sorted(set(mode["levels"] if args.levels is None else args.levels)),
              trainer="train" if args.readable else "fast_trainer")
-    for name, least in (("trials", 1), ("iterations", 1), ("draws", 1), ("seed", 0)):
+    for name, least in (("trials", 1), ("iterations", 1), ("draws", 1), ("seed", 0), ("points", 2)):
         if s[name] < least:
             raise ConfigError(f"--{name} must be a whole number ≥ {least}; got {s[name]}")
     if min(s["levels"]) < 0 or max(s["levels"]) > 40:
@@ -657,6 +659,8 @@ def main(args):
     kw = dict(seed=s["seed"], trainer=trainer, out=args.out)
     if s["question"] != "supermask":
         kw["draws"] = s["draws"]
+    if s["question"] == "stability":
+        kw["alphas"] = np.linspace(0.0, 1.0, s["points"])
     rows = EXPERIMENTS[s["question"]](tickets, data, config, **kw)
     verdict = CLAIMS[s["question"]](rows)
     write_results(args.out, s["question"], rows, verdict, s, time.time() - start)
