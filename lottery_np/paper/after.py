@@ -230,6 +230,8 @@ def ticket_rows(tickets, data, config, seed=0, trainer=fast_trainer, out=None):
 
 
 def trained_rows(cache, kind, tk, level, data, config, seed, trainer, draw):
+    """One network of ``kind`` from ticket ``tk``'s mask at ``level``, trained on the ticket's order: its row
+    (in a list), read back if saved."""
     def make():
         net = start_of(kind, tk, level, seed, draw)
         return [row_of(kind, tk.trial, level, net, trainer(net, data, config, seed=seed_of(seed, tk.trial, "order")),
