@@ -15,7 +15,7 @@ Where things live — the algorithm, here:
 * ``optim``    — SGD, momentum, Adam that never revive a pruned weight
 * ``pruning``  — pure functions: trained weights and masks in, new masks out
 * ``train``    — ``train(net, data, TrainConfig)`` → ``History``
-* ``lottery``  — the train → prune → reset loop and the two controls
+* ``lottery``  — the train → prune → reset loop, the two controls and those of later papers
 * ``data``     — MNIST (fetched, checked, cached) and XOR
 * ``gradcheck``— finite-difference gradients for tests and notebooks
 * ``tickets``  — ``save_ticket`` / ``load_ticket``: one network ready to train, with how it was trained
@@ -32,7 +32,8 @@ from .gradcheck import numerical_gradient, rel_error
 from .fast_layers import BACKENDS
 from .layers import (dense_backward, dense_forward, relu_backward, relu_forward,
                      sigmoid_binary_cross_entropy, softmax_cross_entropy)
-from .lottery import Level, iterative_pruning, oneshot_pruning, reinit_control, reset, shuffle_control
+from .lottery import (Level, interpolate, iterative_pruning, oneshot_pruning, random_pruning, reinit_control, reset,
+                      shuffle_control, signs_control, supermask)
 from .network import MLP, init_weights
 from .optim import Optimizer
 from .tickets import Ticket, load_ticket, save_ticket
@@ -53,6 +54,7 @@ __all__ = [
     "prune_by_magnitude", "prune_layer", "prune_units", "unit_scores", "layer_rates", "oneshot_rates",
     "full_masks", "percent_remaining",
     "Level", "oneshot_pruning", "iterative_pruning", "reset", "reinit_control", "shuffle_control",
+    "signs_control", "random_pruning", "supermask", "interpolate",
     "Ticket", "save_ticket", "load_ticket",
     # data and checks
     "Dataset", "load_mnist", "xor_data", "numerical_gradient", "rel_error",

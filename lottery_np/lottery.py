@@ -14,6 +14,17 @@ small function that makes a network from a ticket's mask:
 * ``shuffle_control`` (control 2): same initial values, moved to random
   positions within each layer — does the *structure* matter?
 
+Controls from the papers that came after (``paper/after.py`` runs them):
+
+* ``signs_control``: same mask, fresh magnitudes, θ0's signs — is the sign all θ0 carries?
+  (Zhou et al., 2019)
+* ``random_pruning``: a random mask of the same per-layer counts, θ0 where it stands — does
+  *which* weights survive matter? (the baseline of Frankle et al., 2020)
+* ``supermask``: keep the large trained weights that kept their sign, on *untrained* θ0 — how
+  much does the mask alone compute? (Zhou et al., 2019)
+* ``interpolate``: the network on the straight line between two trained copies — did two
+  minibatch orders end in one basin? (Frankle et al., 2020)
+
 The paper-scale experiments (``paper/experiments.py``) run these same steps — ``prune``,
 ``reset`` and the two controls — one training at a time, so that a run can be split,
 resumed and spread over machines; ``tests/test_one_loop.py`` holds their numbers to the
@@ -126,3 +137,51 @@ def shuffle_control(theta0, masks, seed):
         weights.append(w)
         new_masks.append(new_m)
     return MLP(weights, theta0.biases, new_masks, loss=theta0.loss_name, backend=theta0.backend)
+
+
+def signs_control(theta0, masks, seed, std=0.1):
+    """The ticket's mask and θ0's signs, with fresh magnitudes |N(0, std²)| (Zhou et al.'s "signs" control).
+    The magnitudes are exactly control 1's for the same seed, so the two differ only in the signs."""
+    weights, biases = init_weights(theta0.sizes, as_generator(seed), std=std, dtype=theta0.dtype)
+    weights = [np.sign(w0) * np.abs(w) for w0, w in zip(theta0.weights, weights)]  # (fan_in, fan_out) each
+    return MLP(weights, biases, masks, loss=theta0.loss_name, backend=theta0.backend)
+
+
+def random_pruning(theta0, masks, seed):
+    """A random mask with each layer's count of survivors, the weights at their θ0 values where they
+    stand: the baseline that asks whether *which* weights survive matters (unlike control 2, which moves
+    the survivors' values, nothing here moves)."""
+    rng = as_generator(seed)
+    new_masks = []
+    for m in masks:
+        new_m = np.zeros(np.shape(m), dtype=theta0.dtype)
+        new_m.reshape(-1)[rng.permutation(new_m.size)[: int(np.sum(m))]] = 1
+        new_masks.append(new_m)
+    return reset(theta0, new_masks)
+
+
+def supermask(theta0, trained, masks):
+    """Masks chosen by "large final, same sign": in each layer, among the weights whose trained sign is
+    their θ0 sign, the largest |trained| — as many as ``masks`` keeps in that layer (fewer if fewer kept
+    their sign). ``reset(theta0, supermask(...))`` is the untrained network whose accuracy it measures.
+    trained : the trained network the mask is read from (e.g. the unpruned network, trained)."""
+    new_masks = []
+    for w0, wt, m in zip(theta0.weights, trained.weights, masks):
+        same = (np.sign(wt) == np.sign(w0)) & (wt != 0)  # (fan_in, fan_out)
+        score = np.where(same, np.abs(wt), -1.0).reshape(-1)
+        keep = np.argsort(-score, kind="stable")[: min(int(np.sum(m)), int(same.sum()))]
+        new_m = np.zeros(w0.size, dtype=theta0.dtype)
+        new_m[keep] = 1
+        new_masks.append(new_m.reshape(w0.shape))
+    return new_masks
+
+
+def interpolate(net_a, net_b, alpha):
+    """The network (1 − α)·a + α·b, weights and biases alike, on the masks a and b share: α = 0 is a,
+    α = 1 is b. Two trained copies of one ticket have one mask; different masks are refused."""
+    if len(net_a.masks) != len(net_b.masks) or any(not np.array_equal(p, q) for p, q in zip(net_a.masks, net_b.masks)):
+        raise ValueError("interpolate needs two networks with the same masks (two trainings of one network)")
+    mix = lambda p, q: p if alpha == 0 else q if alpha == 1 else (1 - alpha) * p + alpha * q  # noqa: E731
+    return MLP([mix(p, q).astype(p.dtype) for p, q in zip(net_a.weights, net_b.weights)],
+               [mix(p, q).astype(p.dtype) for p, q in zip(net_a.biases, net_b.biases)],
+               net_a.masks, loss=net_a.loss_name, backend=net_a.backend)

@@ -30,7 +30,7 @@ def mnist():
 def test_every_solution_file_has_a_test():
     files = {p.stem for p in SOLUTIONS.glob("ex*.py")}
     assert files == {"ex00_masked_dense_layer", "ex01_xor", "ex02_mnist_oneshot", "ex03_mnist_iterative",
-                     "ex04_examining_tickets", "ex05_exploring_parameters"}
+                     "ex04_examining_tickets", "ex05_exploring_parameters", "ex06_after_the_paper"}
 
 
 # ---- 00: the masked Dense layer -------------------------------------------------------------

@@ -23,5 +23,6 @@ from here. This package turns it into the paper's experiments:
 * ``reproduce``   — every experiment in order: runs, resumes or regenerates a plan
 * ``report``      — the text of REPORT.md beside the paper
 * ``plots``       — the figures, and a finished folder's figures and table
+* ``after``       — after the paper: stability to SGD noise, signs and supermasks, random pruning
 * ``demo``, ``validate``, ``cli`` — the ``lottery-np`` command
 """
