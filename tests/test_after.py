@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lottery_np as lt
-from lottery_np.paper import after
+from lottery_np.paper import after, after_report
 
 SIZES = (20, 16, 10)
 SOLUTIONS = Path(__file__).resolve().parent.parent / "notebooks" / "solutions"
@@ -149,7 +149,7 @@ def rows_of(kind, values, key="test_accuracy", level=5, percent=20.0):
                                               ([0.05, 0.06, 0.055, 0.058], "no"),
                                               ([0.0, 0.04, 0.01, 0.03], "undecided")])
 def test_stability_claim(values, expected):
-    v = after.stability_claim(rows_of("ticket", values, key="instability"))
+    v = after_report.stability_claim(rows_of("ticket", values, key="instability"))
     assert v.result == expected
     assert ("tickets would" in v.decide or "more than" in v.decide) == (expected == "undecided")
 
@@ -157,17 +157,17 @@ def test_stability_claim(values, expected):
 @pytest.mark.parametrize("values, expected", [([0.80, 0.82, 0.85], "yes"), ([0.20, 0.22, 0.21], "partly"),
                                               ([0.09, 0.10, 0.08], "no"), ([0.1, 0.9, 0.5], "undecided")])
 def test_supermask_claim(values, expected):
-    assert after.supermask_claim(rows_of("supermask", values)).result == expected
+    assert after_report.supermask_claim(rows_of("supermask", values)).result == expected
 
 
 def test_random_and_signs_claims():
     ticket = rows_of("ticket", [0.97, 0.96, 0.97])
-    assert after.random_claim(ticket + rows_of("random", [0.90, 0.91, 0.89])).result == "yes"
-    assert after.random_claim(ticket + rows_of("random", [0.97, 0.96, 0.97])).result == "no"
+    assert after_report.random_claim(ticket + rows_of("random", [0.90, 0.91, 0.89])).result == "yes"
+    assert after_report.random_claim(ticket + rows_of("random", [0.97, 0.96, 0.97])).result == "no"
     reinit = rows_of("reinit", [0.90, 0.91, 0.90])
-    assert after.signs_claim(ticket + reinit + rows_of("signs", [0.96, 0.955, 0.965])).result == "yes"
-    assert after.signs_claim(ticket + reinit + rows_of("signs", [0.90, 0.91, 0.90])).result == "no"
-    one = after.signs_claim(ticket[:1] + reinit[:1] + rows_of("signs", [0.96])[:1])
+    assert after_report.signs_claim(ticket + reinit + rows_of("signs", [0.96, 0.955, 0.965])).result == "yes"
+    assert after_report.signs_claim(ticket + reinit + rows_of("signs", [0.90, 0.91, 0.90])).result == "no"
+    one = after_report.signs_claim(ticket[:1] + reinit[:1] + rows_of("signs", [0.96])[:1])
     assert one.result == "undecided" and "--trials" in one.decide
 
 
@@ -180,14 +180,14 @@ def test_random_and_signs_claims():
                                          (["random", "--trials", "two"], "--trials"),
                                          (["stability", "--points", "1"], "--points")])
 def test_bad_input_is_one_line(argv, names, capsys):
-    assert after.run(argv) == 2
+    assert after_report.run(argv) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and names in err and "Traceback" not in err
 
 
 def test_out_that_is_a_file_is_one_line(tmp_path, capsys):
     (tmp_path / "f").write_text("")
-    assert after.run(["random", "--out", str(tmp_path / "f")]) == 2
+    assert after_report.run(["random", "--out", str(tmp_path / "f")]) == 2
     assert "--out" in capsys.readouterr().err
 
 

@@ -11,7 +11,7 @@ from ..data import default_data_dir, load_mnist, load_mnist_raw
 from ..errors import ConfigError, LotteryError
 from ..fast_layers import BACKENDS
 from ..tickets import save_ticket
-from . import validate
+from . import after_report, validate
 from .compact import compact
 from .demo import run_demo
 from .estimate import describe_estimate, estimate_seconds
@@ -80,6 +80,7 @@ def build_parser():
     x.add_argument("--out", default="results/xor", help="writes OUT/xor.json (default results/xor)")
 
     add_mnist_parser(sub)
+    after_report.add_parser(sub)
 
     ex = sub.add_parser("examine", help="section 5: initial values and connections of the tickets of an "
                                         "iterative results folder")
@@ -368,7 +369,7 @@ def run_fetch_command(args):
 COMMANDS = {"demo": run_demo_command, "xor": run_xor_command, "mnist": run_mnist_command,
             "sweep": run_sweep_command, "examine": run_examine_command, "reproduce": run_reproduce_command,
             "export": run_export_command, "compact": run_compact_command, "recheck": run_recheck_command,
-            "report": run_report_command,
+            "report": run_report_command, "after": after_report.main,
             "fetch-mnist": run_fetch_command}
 
 
