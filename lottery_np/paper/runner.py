@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..data import default_data_dir
 from ..errors import ResultsError
 from .estimate import rough_duration, rough_seconds
 from .experiments import inputs_for, mnist_for, plan, records_curve, sources, weights_from
@@ -160,10 +161,14 @@ def run(experiments, jobs=1, executor=None, data_dir=None, progress=True, on_fin
         return (all(f.done(s) for s in sources(f.config, u))
                 and not any(f.lent(s) for s in weights_from(f.config, u)))
 
+    # a kept local worker read the environment when it started: it is told where MNIST is (a Dask worker finds its own)
+    worker_data_dir = data_dir if data_dir is not None or executor is not None else str(default_data_dir())
+
     def submit(pool, t):
         f, u = t.wanted_by[0]
         inputs = inputs_for(f.config, u, lambda s: f.load(s, arrays=True)[1])
-        args = (f.config.to_dict(), (u.level, u.kind, u.trial, u.draw), inputs, data_dir, t.curve(), t.keep_weights())
+        args = (f.config.to_dict(), (u.level, u.kind, u.trial, u.draw), inputs, worker_data_dir, t.curve(),
+                t.keep_weights())
         return pool.submit(work, *args)
 
     def finished(t, record, arrays):

@@ -27,13 +27,22 @@ def ignore_ctrl_c():  # workers leave Ctrl-C to the runner, which stops them and
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+_KEPT = {}  # jobs -> the pool the last local_executor(jobs) of this process left running
+
+
 @contextlib.contextmanager
 def local_executor(jobs):
-    """``jobs`` fresh worker processes, each with single-threaded BLAS and Numba."""
+    """``jobs`` worker processes, each with single-threaded BLAS and Numba.
+
+    The pool is kept for the next call in this process: starting a worker (Python, NumPy, the
+    engine's compiled code, MNIST) takes about 2 s, and a plan, a notebook or a test runs many
+    experiments one after another. An interruption or an error ends the pool and its trainings."""
     saved = {k: os.environ.get(k) for k in SINGLE_THREAD}
-    os.environ.update(SINGLE_THREAD)  # inherited by the workers at start-up
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=ignore_ctrl_c)
+    os.environ.update(SINGLE_THREAD)  # inherited by the workers, which start while the pool is in use
+    pool = _KEPT.pop(jobs, None)
+    if pool is None or getattr(pool, "_broken", False):
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=ignore_ctrl_c)
     try:
         yield pool
     except BaseException:
@@ -42,7 +51,7 @@ def local_executor(jobs):
             p.terminate()
         raise
     else:
-        pool.shutdown(wait=True)
+        _KEPT[jobs] = pool
     finally:
         for k, v in saved.items():
             if v is None:
