@@ -22,6 +22,7 @@ Every training is saved under ``OUT/trainings/`` in a file named by a hash of wh
 import hashlib
 import io
 import json
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -116,6 +117,7 @@ class Cache:
 
     def __init__(self, out, data, config, trainer):
         self.dir = None if out is None else Path(out) / "trainings"
+        self.trained = 0  # trainings made (not read back) by this cache: the progress line counts them
         self.base = dict(data=data_digest(data) if out is not None else None, config=asdict(config),
                          trainer=getattr(trainer, "__name__", repr(trainer)))
 
@@ -136,7 +138,12 @@ class Cache:
                     for i, (w, b) in enumerate(zip(net.weights, net.biases)):
                         w[...], b[...] = z[f"w{i}"], z[f"b{i}"]  # in place, as a training leaves them
                     return History.from_dict(json.loads(str(z["history"])))
+            start = time.time()
             history = trainer(net, data, config, seed=seed, callback=callback)
+            self.trained += 1
+            print(f"  trained {self.trained}: {percent_remaining(net.masks):.1f}% of the weights, "
+                  f"{time.time() - start:.0f} s, converged at {history.convergence_iteration}, "
+                  f"test accuracy {100 * history.test_accuracy:.2f}%", flush=True)  # a long run shows progress
             arrays = {f"{k}{i}": a for i, (w, b) in enumerate(zip(net.weights, net.biases)) for k, a in (("w", w), ("b", b))}
             self.dir.mkdir(parents=True, exist_ok=True)
             atomic_write(path, npz_bytes(dict(arrays, history=json.dumps(history.to_dict()))))
