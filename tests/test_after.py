@@ -255,3 +255,16 @@ def test_an_interrupted_search_resumes_at_its_round(data, config, tmp_path):
     calls.clear()
     after.find_tickets(data, config, levels=(1, 2), trials=1, sizes=SIZES, trainer=counts, out=tmp_path)
     assert calls == []  # other levels of the same search: every round is saved
+
+
+def test_lottery_np_report_writes_an_after_folders_report_again_from_its_json(tmp_path, capsys):
+    from lottery_np.paper.cli import main
+    rows = rows_of("supermask", [0.62, 0.70, 0.66]) + rows_of("ticket_untrained", [0.55, 0.60, 0.58])
+    settings = dict(question="supermask", trials=3, iterations=200, levels=[0, 5], draws=1, trainer="train", seed=0)
+    after_report.write_results(tmp_path, "supermask", rows, after_report.supermask_claim(rows), settings, 1.0)
+    written = (tmp_path / "REPORT.md").read_bytes()
+    (tmp_path / "REPORT.md").unlink()
+    (tmp_path / "supermask.png").unlink()
+    assert main(["report", str(tmp_path)]) == 0
+    assert (tmp_path / "REPORT.md").read_bytes() == written and (tmp_path / "supermask.png").exists()
+    assert "report:" in capsys.readouterr().out

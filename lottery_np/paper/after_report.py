@@ -268,7 +268,7 @@ def verdict_dict(v):
 
 
 def write_results(out, question, rows, verdict, settings, seconds):
-    """OUT/<question>.json and .csv, the question's figure and REPORT.md (every finished question of OUT)."""
+    """OUT/<question>.json and .csv, then the figures and REPORT.md of every finished question of OUT."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     res = dict(settings=settings, seconds=seconds, rows=rows, verdict=verdict_dict(verdict))
@@ -276,13 +276,27 @@ def write_results(out, question, rows, verdict, settings, seconds):
     keys = list(dict.fromkeys(k for r in rows for k in r if k not in ("errors", "alphas")))
     csv = [",".join(keys)] + [",".join(str(r.get(k, "")) for k in keys) for r in rows]
     atomic_write(out / f"{question}.csv", ("\n".join(csv) + "\n").encode())
-    results = {q: json.loads((out / f"{q}.json").read_text()) for q in QUESTIONS if (out / f"{q}.json").exists()}
-    figure_rows = rows
-    if question in ("signs", "random"):  # one accuracy figure for both
-        figure_rows = [r for q in ("signs", "random") if q in results for r in results[q]["rows"]]
-        figure_rows = list({(r["kind"], r["trial"], r["level"], r.get("draw", 0)): r for r in figure_rows}.values())
-    plot_after(question, figure_rows, out / FIGURE[question])
+    write_report(out)
+
+
+def finished_questions(out):
+    """``{question: its JSON}`` for the questions whose results are in the folder ``out``."""
+    return {q: json.loads((Path(out) / f"{q}.json").read_text()) for q in QUESTIONS if (Path(out) / f"{q}.json").exists()}
+
+
+def write_report(out):
+    """REPORT.md and every figure of the folder ``out``, from its ``<question>.json`` files alone (so that
+    ``lottery-np report OUT`` writes them again, without the trainings); returns the report's path."""
+    out = Path(out)
+    results = finished_questions(out)
+    for question in results:
+        figure_rows = results[question]["rows"]
+        if question in ("signs", "random"):  # one accuracy figure for both
+            both = [r for q in ("signs", "random") if q in results for r in results[q]["rows"]]
+            figure_rows = list({(r["kind"], r["trial"], r["level"], r.get("draw", 0)): r for r in both}.values())
+        plot_after(question, figure_rows, out / FIGURE[question])
     atomic_write(out / "REPORT.md", report_markdown(results).encode())
+    return out / "REPORT.md"
 
 
 # ----------------------------------------------------------------------------

@@ -120,8 +120,8 @@ def build_parser():
     rc.add_argument("--jobs", type=whole_number, default=1, help="trainings at once (default 1)")
 
     rp = sub.add_parser("report", help="write REPORT.md and every figure again from a finished 'reproduce' "
-                                       "folder (e.g. docs/paper-scale), without training")
-    rp.add_argument("folder", help="a folder made by 'lottery-np reproduce'")
+                                       "folder (e.g. docs/paper-scale) or an 'after' folder, without training")
+    rp.add_argument("folder", help="a folder made by 'lottery-np reproduce' or 'lottery-np after'")
 
     r = sub.add_parser("reproduce", help="every experiment of the paper in order (XOR, one-shot, iterative, "
                                          "controls, sections 5-6), resumable, with REPORT.md beside the paper")
@@ -312,6 +312,9 @@ def run_recheck_command(args):
 
 
 def run_report_command(args):
+    if after_report.finished_questions(args.folder):  # a folder of 'lottery-np after'
+        print(f"report: {after_report.write_report(args.folder)}")
+        return
     print(f"report: {regenerate(args.folder)}")
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..data import CACHE_NAME, default_data_dir
 from ..errors import ConfigError, LotteryError
+from .after_report import QUESTIONS as AFTER_QUESTIONS
 from .experiments import Unit, plan
 from .folders import open_existing
 from .plans import parts, unknown_parts
@@ -307,9 +308,12 @@ def check_compact(folders):
 
 
 def check_report(folder):
-    hint = "a folder made by 'lottery-np reproduce'"
+    hint = "a folder made by 'lottery-np reproduce' or 'lottery-np after'"
     if not Path(folder).is_dir():
         raise ConfigError(f"folder {folder} does not exist; give {hint}")
+    if any((Path(folder) / f"{q}.json").is_file() for q in AFTER_QUESTIONS):  # 'after' results: their JSON is all
+        check_folder_to_write("folder", folder)
+        return
     for name in ("mnist-oneshot", "mnist-iterative"):
         f = check_results_folder("folder", Path(folder) / name, hint)
         if not all(f.done(u) for u in plan(f.config)):

@@ -4,6 +4,7 @@ Each worker uses one thread (BLAS and Numba), so that two jobs use two cores wel
 worker runs for one training, from plain picklable arguments: the same function runs in a local
 process (``local_executor``) or on any ``concurrent.futures`` executor, e.g. a Dask cluster's.
 """
+import atexit
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
@@ -28,6 +29,12 @@ def ignore_ctrl_c():  # workers leave Ctrl-C to the runner, which stops them and
 
 
 _KEPT = {}  # jobs -> the pool the last local_executor(jobs) of this process left running
+
+
+@atexit.register
+def _end_kept_pools():  # before the interpreter takes its modules apart under a pool still alive
+    while _KEPT:
+        _KEPT.popitem()[1].shutdown(wait=True)
 
 
 @contextlib.contextmanager
