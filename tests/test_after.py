@@ -268,3 +268,14 @@ def test_lottery_np_report_writes_an_after_folders_report_again_from_its_json(tm
     assert main(["report", str(tmp_path)]) == 0
     assert (tmp_path / "REPORT.md").read_bytes() == written and (tmp_path / "supermask.png").exists()
     assert "report:" in capsys.readouterr().out
+
+
+def test_the_committed_after_report_is_written_again_the_same(tmp_path):
+    import shutil
+    from lottery_np.paper.cli import main
+    committed = Path(__file__).resolve().parent.parent / "docs" / "after"
+    copy = tmp_path / "docs" / "after"  # the same depth as the committed folder, for the report's links
+    shutil.copytree(committed, copy)
+    (copy / "REPORT.md").unlink()
+    assert main(["report", str(copy)]) == 0
+    assert (copy / "REPORT.md").read_bytes() == (committed / "REPORT.md").read_bytes()
