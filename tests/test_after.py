@@ -9,6 +9,7 @@ import pytest
 
 import lottery_np as lt
 from lottery_np.paper import after, after_report
+from lottery_np.paper.cli import main
 
 SIZES = (20, 16, 10)
 SOLUTIONS = Path(__file__).resolve().parent.parent / "notebooks" / "solutions"
@@ -180,14 +181,14 @@ def test_random_and_signs_claims():
                                          (["random", "--trials", "two"], "--trials"),
                                          (["stability", "--points", "1"], "--points")])
 def test_bad_input_is_one_line(argv, names, capsys):
-    assert after_report.run(argv) == 2
+    assert main(["after", *argv]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and names in err and "Traceback" not in err
 
 
 def test_out_that_is_a_file_is_one_line(tmp_path, capsys):
     (tmp_path / "f").write_text("")
-    assert after_report.run(["random", "--out", str(tmp_path / "f")]) == 2
+    assert main(["after", "random", "--out", str(tmp_path / "f")]) == 2
     assert "--out" in capsys.readouterr().err
 
 
@@ -258,7 +259,6 @@ def test_an_interrupted_search_resumes_at_its_round(data, config, tmp_path):
 
 
 def test_lottery_np_report_writes_an_after_folders_report_again_from_its_json(tmp_path, capsys):
-    from lottery_np.paper.cli import main
     rows = rows_of("supermask", [0.62, 0.70, 0.66]) + rows_of("ticket_untrained", [0.55, 0.60, 0.58])
     settings = dict(question="supermask", trials=3, iterations=200, levels=[0, 5], draws=1, trainer="train", seed=0)
     after_report.write_results(tmp_path, "supermask", rows, after_report.supermask_claim(rows), settings, 1.0)
@@ -272,7 +272,6 @@ def test_lottery_np_report_writes_an_after_folders_report_again_from_its_json(tm
 
 def test_the_committed_after_report_is_written_again_the_same(tmp_path):
     import shutil
-    from lottery_np.paper.cli import main
     committed = Path(__file__).resolve().parent.parent / "docs" / "after"
     copy = tmp_path / "docs" / "after"  # the same depth as the committed folder, for the report's links
     shutil.copytree(committed, copy)

@@ -5,9 +5,7 @@ from those rows by the procedure of ``stats.py`` (one contrast per ticket, its 9
 the follow-up paper's own threshold), drawn, written to ``OUT/REPORT.md``, and run from the command
 line: ``lottery-np after stability|signs|supermask|random``.
 """
-import argparse
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import load_mnist
-from ..errors import ConfigError, LotteryError
+from ..errors import ConfigError
 from ..train import TrainConfig, train
 from .after import (CHANCE, fast_trainer, find_tickets, random_pruning_experiment, signs_experiment,
                     stability_experiment, supermask_experiment)
@@ -87,11 +85,15 @@ def paired(a, b, trial, levels=None):
 STABLE = 2.0
 
 
+def ticket_means(rows, kind, key):
+    """Per ticket, ``key`` of the rows of ``kind`` averaged over its levels, in points (×100)."""
+    return [100 * np.mean(list(by.values())) for by in per_level(rows, kind, key).values()]
+
+
 def stability_claim(rows, threshold=STABLE):
     """Tickets are stable at initialization: per ticket, the instability (points) averaged over its levels,
     wholly below ``threshold``."""
-    inst = per_level(rows, "ticket", "instability")
-    values = [100 * np.mean(list(by.values())) for by in inst.values()]
+    values = ticket_means(rows, "ticket", "instability")
     return decide("stability", f"tickets found by iterative pruning are stable at initialization "
                   f"(instability below {threshold:g} points)",
                   'iterative-pruning subnetworks "only reach full accuracy when they are stable to SGD noise", '
@@ -121,8 +123,7 @@ def signs_claim(rows, share=0.5, below=50.0):
 def supermask_claim(rows, threshold=0.40):
     """A supermask on untrained θ0 is far above chance: per ticket, its test accuracy averaged over the
     pruned levels, above ``threshold`` (four times chance, 10%)."""
-    acc = per_level(rows, "supermask", "test_accuracy")
-    values = [100 * np.mean(list(by.values())) for by in acc.values()]
+    values = ticket_means(rows, "supermask", "test_accuracy")
     return decide("supermask", f"a supermask on untrained θ0 is far above chance ({100 * CHANCE:g}%): over "
                   f"{100 * threshold:g}% test accuracy",
                   'masks on untrained, randomly initialized networks perform "far better than chance (86% on '
@@ -279,6 +280,11 @@ def write_results(out, question, rows, verdict, settings, seconds):
     write_report(out)
 
 
+def is_after_folder(folder):
+    """Whether ``folder`` holds the results of at least one question of ``lottery-np after``."""
+    return any((Path(folder) / f"{q}.json").is_file() for q in QUESTIONS)
+
+
 def finished_questions(out):
     """``{question: its JSON}`` for the questions whose results are in the folder ``out``."""
     return {q: json.loads((Path(out) / f"{q}.json").read_text()) for q in QUESTIONS if (Path(out) / f"{q}.json").exists()}
@@ -308,17 +314,6 @@ EXPERIMENTS = {"stability": stability_experiment, "signs": signs_experiment, "su
                "random": random_pruning_experiment}
 MODES = {"quick": dict(trials=2, iterations=2000, levels=(0, 3, 7)),
          "full": dict(trials=5, iterations=50000, levels=(0, 3, 7, 12, 15))}
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse whose errors are raised as one-line ConfigErrors (the command prints them)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs["allow_abbrev"] = False
-        super().__init__(*args, **kwargs)
-
-    def error(self, message):
-        raise ConfigError(f"{message} (see: {self.prog} --help)")
 
 
 def add_parser(subparsers):
@@ -393,20 +388,3 @@ def main(args):
     write_results(args.out, s["question"], rows, verdict, s, time.time() - start)
     print(verdict.line())
     print(f"done: {args.out}/REPORT.md, {args.out}/{s['question']}.json, .csv and {args.out}/{FIGURE[s['question']]}")
-
-
-def run(argv=None):
-    """``python -m lottery_np.paper.after QUESTION [options]``: the command on its own. Bad input ends in one
-    line on stderr and exit code 2."""
-    parser = OneLineParser(prog="lottery-np")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    try:
-        main(parser.parse_args(["after"] + list(sys.argv[1:] if argv is None else argv)))
-    except LotteryError as e:
-        print("lottery-np: error: " + " ".join(str(e).split()), file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run())

@@ -312,7 +312,7 @@ def run_recheck_command(args):
 
 
 def run_report_command(args):
-    if after_report.finished_questions(args.folder):  # a folder of 'lottery-np after'
+    if after_report.is_after_folder(args.folder):
         print(f"report: {after_report.write_report(args.folder)}")
         return
     print(f"report: {regenerate(args.folder)}")

@@ -195,7 +195,7 @@ def unit_key(config, unit):
 
 
 _DATA = {}
-_PREPARED = {}
+_PREPARED = {}  # dtype name -> the data set _DATA holds, as the engine reads it
 
 
 def mnist_for(config, data_dir=None):
@@ -211,11 +211,11 @@ def mnist_for(config, data_dir=None):
 def prepared_mnist_for(config, data_dir, dtype):
     """``mnist_for``'s data as the engine reads it (``engine.prepare``: about 0.3 s, longer than a
     test's whole training), made once per process and dtype."""
-    data = mnist_for(config, data_dir)
-    key = (str(data_dir), *config.data().values(), np.dtype(dtype).name)
-    if key not in _PREPARED:
-        _PREPARED[key] = prepare(data, dtype)
-    return _PREPARED[key]
+    data = mnist_for(config, data_dir)  # another data set clears what was prepared from the last one
+    name = np.dtype(dtype).name
+    if name not in _PREPARED:
+        _PREPARED[name] = prepare(data, dtype)
+    return _PREPARED[name]
 
 
 # ----------------------------------------------------------------------------

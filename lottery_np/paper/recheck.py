@@ -11,12 +11,11 @@ it judges nothing.
 """
 import time
 
-from ..data import default_data_dir
 from ..errors import ResultsError
 from .experiments import nan_to_none, unpack
 from .experiments import Unit, inputs_for, mnist_for, plan, run_unit
 from .folders import open_existing
-from .workers import local_executor, work
+from .workers import local_data_dir, local_executor, work
 
 COLUMNS = ("convergence_iteration", "test_accuracy", "min_val_loss")
 
@@ -98,8 +97,7 @@ def recheck(path, ids=None, jobs=1, data_dir=None, log=print):
     with local_executor(jobs) as pool:
         start = time.time()
         futures = [(u, pool.submit(work, folder.config.to_dict(), (u.level, u.kind, u.trial, u.draw), inputs[u.id],
-                                   str(default_data_dir()) if data_dir is None else data_dir, False, False))
-                   for u in units]
+                                   local_data_dir(data_dir), False, False)) for u in units]
         for u, fut in futures:
             record, _ = fut.result()
             committed = folder.load(u)

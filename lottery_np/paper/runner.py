@@ -18,14 +18,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..data import default_data_dir
 from ..errors import ResultsError
 from .estimate import rough_duration, rough_seconds
 from .experiments import inputs_for, mnist_for, plan, records_curve, sources, weights_from
 from .folders import ResultsFolder, sweep_variant
 from .plots import finish_sweep, write_outputs
 from .store import find_store, write_failed
-from .workers import local_executor, work
+from .workers import local_data_dir, local_executor, work
 
 
 # ----------------------------------------------------------------------------
@@ -161,8 +160,7 @@ def run(experiments, jobs=1, executor=None, data_dir=None, progress=True, on_fin
         return (all(f.done(s) for s in sources(f.config, u))
                 and not any(f.lent(s) for s in weights_from(f.config, u)))
 
-    # a kept local worker read the environment when it started: it is told where MNIST is (a Dask worker finds its own)
-    worker_data_dir = data_dir if data_dir is not None or executor is not None else str(default_data_dir())
+    worker_data_dir = data_dir if executor is not None else local_data_dir(data_dir)  # a Dask worker finds its own
 
     def submit(pool, t):
         f, u = t.wanted_by[0]

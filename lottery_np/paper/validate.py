@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..data import CACHE_NAME, default_data_dir
 from ..errors import ConfigError, LotteryError
-from .after_report import QUESTIONS as AFTER_QUESTIONS
+from .after_report import is_after_folder
 from .experiments import Unit, plan
 from .folders import open_existing
 from .plans import parts, unknown_parts
@@ -311,7 +311,7 @@ def check_report(folder):
     hint = "a folder made by 'lottery-np reproduce' or 'lottery-np after'"
     if not Path(folder).is_dir():
         raise ConfigError(f"folder {folder} does not exist; give {hint}")
-    if any((Path(folder) / f"{q}.json").is_file() for q in AFTER_QUESTIONS):  # 'after' results: their JSON is all
+    if is_after_folder(folder):  # 'after' results: their JSON is all the report needs
         check_folder_to_write("folder", folder)
         return
     for name in ("mnist-oneshot", "mnist-iterative"):

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import signal
 
+from ..data import default_data_dir
 from .experiments import Unit, run_unit
 from .settings import ExperimentConfig
 
@@ -22,6 +23,12 @@ def work(config_dict, unit_fields, inputs, data_dir, curve, keep_weights):
     """What a worker runs: one unit, from plain picklable arguments."""
     config = ExperimentConfig.from_dict(config_dict)
     return run_unit(config, Unit(*unit_fields), inputs, data_dir=data_dir, curve=curve, keep_weights=keep_weights)
+
+
+def local_data_dir(data_dir):
+    """Where a local worker finds MNIST: it is told, since a kept worker read the environment
+    (``LOTTERY_NP_DATA``) when it started, maybe for another run."""
+    return str(default_data_dir()) if data_dir is None else data_dir
 
 
 def ignore_ctrl_c():  # workers leave Ctrl-C to the runner, which stops them and says what is saved
