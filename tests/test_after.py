@@ -139,6 +139,29 @@ def test_experiments_write_rows_and_resume_without_training(data, config, tmp_pa
         [dict(r) for r in rows]
 
 
+
+def test_a_folder_without_its_trainings_takes_its_tickets_from_its_ticket_file(data, config, tmp_path):
+    """A committed run keeps tickets.npz, not its trainings: a later question starts from the same tickets
+    (masks bit for bit, rows as found) without searching, and what it trains again gives the search's numbers."""
+    import shutil
+    found = after.find_tickets(data, config, levels=(0, 2), trials=2, sizes=SIZES, trainer=lt.train, out=tmp_path)
+    supermasks = after.supermask_experiment(found, data, config, trainer=lt.train)
+    shutil.rmtree(tmp_path / "trainings")  # a clone of the committed folder
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("searched again")
+    refuse.__name__ = "train"
+    kept = after.find_tickets(data, config, levels=(0, 2), trials=2, sizes=SIZES, trainer=refuse, out=tmp_path)
+    for k, f in zip(kept, found):
+        assert k.rows == f.rows and k.trained == {}
+        for lv in (0, 2):
+            assert all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(k.masks[lv], f.masks[lv]))
+    assert after.supermask_experiment(kept, data, config, trainer=lt.train) == supermasks  # round 0 trained again
+    again = after.stability_experiment(kept, data, config, kinds=("ticket",), alphas=[0, 1], trainer=lt.train)
+    assert [r["test_accuracy_a"] for r in again] == [r["test_accuracy"] for f in found for r in f.rows]
+    with pytest.raises(AssertionError, match="searched again"):  # another seed: another search, not this file's
+        after.find_tickets(data, config, levels=(0, 2), trials=1, sizes=SIZES, seed=1, trainer=refuse, out=tmp_path)
+
 # ---- the claims, on made-up rows ---------------------------------------------------------------
 
 def rows_of(kind, values, key="test_accuracy", level=5, percent=20.0):

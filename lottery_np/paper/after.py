@@ -18,6 +18,8 @@ t interval against the follow-up paper's own threshold), draws them and runs the
 
 Every training is saved under ``OUT/trainings/`` in a file named by a hash of what determines it
 (sizes, seeds, settings, the data, the trainer), so the same command again trains only what is missing.
+The tickets the search found are kept in ``OUT/tickets.npz`` too (masks as bits, rows; 440 KB for the full
+run): a copy of the folder without its trainings (a committed run) asks the other questions of the same tickets.
 """
 import hashlib
 import io
@@ -167,22 +169,73 @@ def find_tickets(data, config, levels, trials=2, sizes=SIZES, seed=0, trainer=fa
     """Iterative pruning (``lottery.iterative_pruning``, 20% per round) for each trial, up to round
     ``max(levels)``; keeps the masks and trained tickets at ``levels`` (0 = the unpruned network).
     With ``out``, each round's training is saved as it ends (``Cache.trainer``): an interrupted search
-    resumes at the round it was in, and a search with other levels reuses the rounds it shares."""
+    resumes at the round it was in, and a search with other levels reuses the rounds it shares. The masks
+    and rows found are also kept in ``out/tickets.npz`` (``TicketFile``), so a folder without its
+    trainings (a clone of a committed run) takes its tickets from there instead of searching again."""
     cache, found = Cache(out, data, config, trainer), []
+    kept = TicketFile(out, dict(cache.base, sizes=list(sizes), seed=seed))
     for t in range(trials):
         theta0 = MLP.initialize(sizes, seed=seed_of(seed, t, "init"))
-        found_levels = iterative_pruning(theta0, data, config, rounds=max(levels), seed=seed_of(seed, t, "order"),
-                                         trainer=cache.trainer(trainer))
-        nets = {lv: found_levels[lv].net for lv in levels}
-        rows = [row_of("ticket", t, lv, found_levels[lv].net, found_levels[lv].history) for lv in sorted(levels)]
-        found.append(Tickets(t, theta0, {lv: nets[lv].masks for lv in levels}, nets, rows))
+        tk = kept.tickets(t, theta0, levels)  # None unless the file holds this trial at every level
+        if tk is None:
+            found_levels = iterative_pruning(theta0, data, config, rounds=max(levels), seed=seed_of(seed, t, "order"),
+                                             trainer=cache.trainer(trainer))
+            nets = {lv: found_levels[lv].net for lv in levels}
+            rows = [row_of("ticket", t, lv, found_levels[lv].net, found_levels[lv].history) for lv in sorted(levels)]
+            tk = Tickets(t, theta0, {lv: nets[lv].masks for lv in levels}, nets, rows)
+            kept.add(tk)
+        found.append(tk)
     return found
 
 
-def npz_bytes(arrays):
+class TicketFile:
+    """``out/tickets.npz``: each ticket's masks (one bit per weight) and rows, per trial and level, with the key
+    of the search that found them (data, settings, trainer, sizes, seed). A later question, or the same one
+    on a clone without ``out/trainings/``, starts from these instead of searching again; a file made with
+    another key is not used (and is replaced by the next search). ``out=None`` keeps nothing."""
+
+    NAME = "tickets.npz"
+
+    def __init__(self, out, key):
+        self.path = None if out is None else Path(out) / self.NAME
+        self.key, layers = json.dumps(key, sort_keys=True, default=str), len(key["sizes"]) - 1
+        self.masks, self.rows = {}, {}  # (trial, level) -> packed masks; (trial, level) -> row
+        if self.path is not None and self.path.exists():
+            with np.load(self.path) as z:
+                if str(z["key"]) == self.key:
+                    for r in json.loads(str(z["rows"])):
+                        t, lv = r["trial"], r["level"]
+                        self.rows[t, lv] = r
+                        self.masks[t, lv] = [z[f"t{t}_l{lv}_m{i}"] for i in range(layers)]
+
+    def tickets(self, trial, theta0, levels):
+        """The Tickets of ``trial`` at ``levels`` from the file (masks unpacked to θ0's shapes and dtype; no
+        trained weights), or None if any level is missing."""
+        if any((trial, lv) not in self.rows for lv in levels):
+            return None
+        masks = {lv: [np.unpackbits(p, count=w.size).reshape(w.shape).astype(w.dtype)
+                      for p, w in zip(self.masks[trial, lv], theta0.weights)] for lv in levels}
+        return Tickets(trial, theta0, masks, {}, [self.rows[trial, lv] for lv in sorted(levels)])
+
+    def add(self, tk):
+        """Keep ``tk``'s masks and rows beside those already in the file, and write it whole."""
+        if self.path is None:
+            return
+        for r in tk.rows:
+            lv = r["level"]
+            self.rows[tk.trial, lv] = r
+            self.masks[tk.trial, lv] = [np.packbits(m.ravel() != 0) for m in tk.masks[lv]]
+        arrays = {f"t{t}_l{lv}_m{i}": p for (t, lv), ps in sorted(self.masks.items()) for i, p in enumerate(ps)}
+        rows = [self.rows[k] for k in sorted(self.rows)]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, npz_bytes(dict(arrays, key=self.key, rows=json.dumps(rows, default=float)),
+                                          compressed=True))
+
+
+def npz_bytes(arrays, compressed=False):
     """The bytes of an ``.npz`` file holding ``arrays`` (written whole by ``atomic_write``)."""
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    (np.savez_compressed if compressed else np.savez)(buf, **arrays)
     return buf.getvalue()
 
 
@@ -278,9 +331,9 @@ def stability_experiment(tickets, data, config, kinds=("ticket", "reinit", "rand
                     def make():
                         start = start_of(kind, tk, level, seed, d)
                         net_a = tk.trained.get(level) if kind == "ticket" else None
-                        if net_a is None:
-                            net_a = start.copy()
-                            acc_a = trainer(net_a, data, config, seed=seed_of(seed, tk.trial, "order")).test_accuracy
+                        if net_a is None:  # a ticket's copy A is the search's own training: read back if saved
+                            net_a, train_a = start.copy(), cache.trainer(trainer) if kind == "ticket" else trainer
+                            acc_a = train_a(net_a, data, config, seed=seed_of(seed, tk.trial, "order")).test_accuracy
                         else:  # found by find_tickets, on the same order
                             acc_a = next(r["test_accuracy"] for r in tk.rows if r["level"] == level)
                         net_b = start.copy()
@@ -297,12 +350,12 @@ def supermask_experiment(tickets, data, config, seed=0, trainer=fast_trainer, ou
     """For each ticket and pruned level: the supermask ("large final, same sign", read from the trained
     unpruned network, the ticket's per-layer counts) on untrained θ0, and the ticket's own mask on untrained
     θ0 — both evaluated with no training; and the trained tickets beside them."""
-    rows = ticket_rows(tickets, data, config, seed, trainer, out)
+    cache, rows = Cache(out, data, config, trainer), ticket_rows(tickets, data, config, seed, trainer, out)
     for tk in tickets:
         trained = tk.trained.get(0)
-        if trained is None:  # masks were given: train the unpruned network on the ticket's order
+        if trained is None:  # masks were given: the unpruned network on the ticket's order (the search's round 0)
             trained = reset(tk.theta0, full_masks(tk.theta0.weights))
-            trainer(trained, data, config, seed=seed_of(seed, tk.trial, "order"))
+            cache.trainer(trainer)(trained, data, config, seed=seed_of(seed, tk.trial, "order"))
         for level in sorted(tk.masks):
             if percent_remaining(tk.masks[level]) >= 100:
                 continue
