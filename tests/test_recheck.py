@@ -87,3 +87,25 @@ def test_a_diverged_training_reads_as_diverged_and_the_default_picks_only_what_c
     from lottery_np.paper.recheck import default_trainings
     from lottery_np.paper.folders import open_existing
     assert [u.id for u in default_trainings(open_existing(out))] == ["ticket-t0-l00", "ticket-t0-l03"]
+
+
+def test_a_recorded_recheck_is_shown_in_the_report_with_where_each_training_was_made(tmp_path, capsys):
+    import json
+    from lottery_np.paper.report import reproducibility
+    from lottery_np.paper.reproduce import machine
+    out = tmp_path / "mnist-iterative"
+    assert main(["mnist", "iterative", *CLI, "--out", str(out), "--trials", "1", "--controls", "0", "--rounds", "1"]) == 0
+    capsys.readouterr()
+    assert main(["recheck", str(out), "--trainings", "ticket-t0-l01", "--record"]) == 0
+    assert f"recorded in {out / 'rechecks.json'}" in capsys.readouterr().out
+    kept = json.loads((out / "rechecks.json").read_text())
+    assert [e["id"] for e in kept["rechecks"]] == ["ticket-t0-l01"] and kept["rechecks"][0]["machine"] == machine()
+    timing = {"runs": [{"part": "mnist-iterative", "machine": "CPU A (x86_64, other), 2 cores, Linux"}]}
+    text = "\n".join(reproducibility(tmp_path, timing))
+    assert "| mnist-iterative/ticket-t0-l01 | CPU A (x86_64, other) |" in text and "| identical, bit for bit |" in text
+    assert "1 of 1 identical, 1 of them on a CPU model other than the one that made them" in text
+    kept["rechecks"][0]["now"]["convergence_iteration"] += 20  # a number that differs is shown, committed → now
+    (out / "rechecks.json").write_text(json.dumps(kept))
+    c = kept["rechecks"][0]["committed"]["convergence_iteration"]
+    text = "\n".join(reproducibility(tmp_path, timing))
+    assert "0 of 1 identical" in text and f"| {c} → {c + 20} |" in text

@@ -21,7 +21,7 @@ from .export import ticket_of
 from .folders import ResultsFolder, open_existing
 from .plans import all_folders, in_part, make_plan
 from .plots import plot_folders, write_outputs
-from .recheck import recheck, table
+from .recheck import recheck, record, table
 from .reproduce import regenerate, reproduce
 from .runner import run, run_sweep
 from .settings import SETTINGS, TRAIN_BACKENDS, ExperimentConfig, SettingError, option_of
@@ -118,6 +118,9 @@ def build_parser():
                     help="ids kind-tTRIAL-lLEVEL, a control with -dDRAW (e.g. ticket-t0-l05, reinit-t1-l03-d0); default: "
                          "the first ticket unpruned, at a middle level and at the last")
     rc.add_argument("--jobs", type=whole_number, default=1, help="trainings at once (default 1)")
+    rc.add_argument("--record", action="store_true",
+                    help="keep the comparison, with this machine and the code, in FOLDER/rechecks.json, which the "
+                         "plan's REPORT.md shows under 'How reproducible it is'")
 
     rp = sub.add_parser("report", help="write REPORT.md and every figure again from a finished 'reproduce' "
                                        "folder (e.g. docs/paper-scale) or an 'after' folder, without training")
@@ -308,7 +311,10 @@ def run_reproduce_command(args):
 def run_recheck_command(args):
     if args.jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, got {args.jobs}")
-    print(table(recheck(args.folder, args.trainings, jobs=args.jobs)))
+    rows = recheck(args.folder, args.trainings, jobs=args.jobs)
+    print(table(rows))
+    if args.record:
+        print(f"recorded in {record(args.folder, rows)}")
 
 
 def run_report_command(args):

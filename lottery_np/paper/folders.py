@@ -28,6 +28,7 @@ SUMMARY_COLUMNS = ("experiment", "kind", "trial", "draw", "level", "percent_rema
                    "convergence_iteration", "test_accuracy", "min_val_loss", "diverged")
 KIND_ORDER = {"ticket": 0, "reinit": 1, "shuffle": 2}
 CURVES_FILE, TICKETS_FILE = "curves.json", "tickets.npz"  # what a compact folder keeps itself
+RECHECKS_FILE = "rechecks.json"  # `lottery-np recheck --record`: trainings made again elsewhere, for the report
 
 
 # Settings that change no number: a folder takes the new value. Settings that only add trainings: a folder

@@ -4,17 +4,22 @@ keeps, and compare the numbers with its summary.
 A compact committed folder keeps, for each ticket, the masks it trained with; θ0 and the order of the
 minibatches come from the seed. So a ticket or a control of any level can be trained again on any machine
 without the store, and its convergence iteration, test accuracy and minimum validation loss set beside the
-committed ones. On the same CPU model, Python, NumPy and Numba they are the same, bit for bit; on another
-CPU model BLAS rounds float32 differently, and over 50,000 steps that can move the convergence iteration
-by an evaluation or two and the accuracy by a few hundredths of a point. ``recheck`` reports what it finds;
-it judges nothing.
+committed ones. The training engine's float32 sums do not depend on the CPU (no BLAS, a fixed order, no fused
+multiply-add: ``tests/test_same_bits.py``), so with the same versions of Python, NumPy and Numba they are the
+same bit for bit on any CPU. A folder made with the readable path, or by the engine before it left BLAS, can
+differ on another CPU model by an evaluation or two and a few hundredths of a point. ``recheck`` reports what it
+finds and judges nothing; ``--record`` keeps the comparison in the folder (``rechecks.json``), where the
+plan's report shows it.
 """
+import json
 import time
 
 from ..errors import ResultsError
 from .experiments import nan_to_none, unpack
 from .experiments import Unit, inputs_for, mnist_for, plan, run_unit
-from .folders import open_existing
+from .folders import RECHECKS_FILE, open_existing
+from .reproduce import code_version, machine
+from .store import atomic_write
 from .workers import local_data_dir, local_executor, work
 
 COLUMNS = ("convergence_iteration", "test_accuracy", "min_val_loss")
@@ -106,6 +111,18 @@ def recheck(path, ids=None, jobs=1, data_dir=None, log=print):
     return out
 
 
+def record(path, rows):
+    """Add ``rows`` (what ``recheck`` returned) to ``path/rechecks.json`` with this machine, the code and the
+    date; the plan's REPORT.md shows them (``report.reproducibility``). Returns the file's path."""
+    file = open_existing(path).path / RECHECKS_FILE
+    kept = json.loads(file.read_text())["rechecks"] if file.exists() else []
+    when, where, code = time.strftime("%Y-%m-%d"), machine(), code_version()
+    kept += [{"id": r["id"], "committed": r["committed"], "now": r["now"], "machine": where, "code": code,
+              "date": when} for r in rows]
+    atomic_write(file, json.dumps({"rechecks": kept}, indent=1).encode())
+    return file
+
+
 def table(rows):
     """The comparison as Markdown, and one line saying how many are the same."""
     lines = ["| training | convergence (committed → now) | test accuracy % (committed → now) "
@@ -125,8 +142,9 @@ def table(rows):
                      f"{_percent(c['test_accuracy'])} → {_percent(n['test_accuracy'])} | {rel} |")
     lines.append("")
     lines.append(f"{same} of {len(rows)} the same as committed, bit for bit"
-                 + ("" if same == len(rows) else "; the others differ as float32 rounding on another CPU model can "
-                                                 "make them (the report states the tolerance measured)"))
+                 + ("" if same == len(rows) else "; the others differ (the engine's numbers depend on the versions of "
+                                                 "Python, NumPy and Numba, not the CPU; a run made with BLAS, by the "
+                                                 "readable path or an older engine, also on the CPU model)"))
     return "\n".join(lines)
 
 

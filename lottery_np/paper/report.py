@@ -7,6 +7,7 @@ Everything here renders what a finished plan folder holds; the verdicts themselv
 """
 import csv
 import io
+import json
 import os
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from .estimate import duration as _duration
 from .examine import summary_markdown
 from .experiments import nan_to_none
 from .experiments import plan, unit_key
-from .folders import open_existing, read_summary
+from .folders import RECHECKS_FILE, open_existing, read_summary
 from .plans import SWEEP_ORDER
 from .stats import level_table
 from .xor import tables_markdown
@@ -190,19 +191,34 @@ def trained_twice(out, timing):
     is credited to the first folder (``plan_rows``' order) that holds it, and a folder to the machine of the part
     (``timing.json``) that ran it; a row a compact part lent to a later one is the same row, so it is one.
     Runs that gave the same numbers cannot be told from a lent copy, and are not counted."""
-    runs = [(part, r["machine"]) for r in timing.get("runs", []) for part in r["part"].split()]
     seen, pairs = {}, {}
     for folder, _, key, row in plan_rows(out):
         numbers = _numbers(row)
         earlier = seen.setdefault(key, {})
         if numbers in earlier:
             continue
-        machine = next((m for part, m in runs if part == "all" or folder == part or folder.startswith(part + "/")),
-                       "not recorded")  # the first part that ran it: an experiment, a sweep, or one variant
+        machine = machine_of(folder, timing)
         for other, other_machine in earlier.items():
             pairs.setdefault(tuple(sorted((other_machine, machine))), []).append((other, numbers))
         earlier[numbers] = machine
     return pairs
+
+
+def machine_of(folder, timing):
+    """The machine of the first part (``timing.json``) that ran ``folder``: an experiment, a sweep, or one variant."""
+    runs = [(part, r["machine"]) for r in timing.get("runs", []) for part in r["part"].split()]
+    return next((m for part, m in runs if part == "all" or folder == part or folder.startswith(part + "/")),
+                "not recorded")
+
+
+def recorded_rechecks(out):
+    """``[(folder, entry)]``: the trainings ``lottery-np recheck FOLDER --record`` made again, from each experiment
+    folder's ``rechecks.json``, folder by folder in the order of their names."""
+    found = []
+    for path in sorted([*Path(out).glob(f"*/{RECHECKS_FILE}"), *Path(out).glob(f"sweep-*/*/{RECHECKS_FILE}")]):
+        folder = path.parent.relative_to(out).as_posix()
+        found += [(folder, e) for e in json.loads(path.read_text())["rechecks"]]
+    return found
 
 
 def cpu_of(machine):
@@ -213,11 +229,20 @@ def cpu_of(machine):
 
 def reproducibility(out, timing):
     """The section that says how reproducible the run is, measured on trainings it ran twice."""
-    pairs = trained_twice(out, timing)
-    if not pairs:
+    pairs, checks = trained_twice(out, timing), recorded_rechecks(out)
+    if not pairs and not checks:
         return []
-    lines = ["### How reproducible it is", "",
-             "Some trainings of this run were trained twice (a later part on another machine needed the trained "
+    lines = ["### How reproducible it is", ""]
+    if pairs:
+        lines += differing(pairs)
+    if checks:
+        lines += rechecked(checks, timing)
+    return lines
+
+
+def differing(pairs):
+    """The paragraph and table of trainings made twice with numbers that differ (``trained_twice``)."""
+    lines = ["Some trainings of this run were trained twice (a later part on another machine needed the trained "
              "weights that a committed compact part does not keep), and gave numbers that differ:", "",
              "| machines | trainings | same convergence iteration | largest differences: convergence, "
              "test accuracy, min. val. loss (relative) |", "|---|---|---|---|"]
@@ -239,6 +264,32 @@ def reproducibility(out, timing):
               "verdict whose 95% interval ends near the paper's threshold is one a rerun on another CPU could move; "
               "each claim's interval is in the tables below. `lottery-np recheck FOLDER` trains a few committed "
               "trainings again on your machine and compares.", ""]
+    return lines
+
+
+def rechecked(checks, timing):
+    """The table of trainings made again by ``lottery-np recheck --record``: where each was made, where it was
+    made again, and whether the numbers are the same bit for bit."""
+    lines = ["`lottery-np recheck FOLDER --record` trained these committed trainings again, from what the compact "
+             "folders keep (θ0 and the minibatch order from the seed, the tickets' masks), and compared their "
+             "convergence iteration, test accuracy and minimum validation loss with the committed ones:", "",
+             "| training | made on | trained again on (code, date) | numbers |", "|---|---|---|---|"]
+    same, other_cpu = 0, 0
+    for folder, e in checks:
+        made = machine_of(folder, timing)
+        c, n = _numbers(e["committed"]), _numbers(e["now"])
+        identical = c == n
+        same += identical
+        other_cpu += identical and cpu_of(made) != cpu_of(e["machine"])
+        numbers = "identical, bit for bit" if identical else "; ".join(f"{a} → {b}" for a, b in zip(c, n) if a != b)
+        lines.append(f"| {folder}/{e['id']} | {cpu_of(made)} | {cpu_of(e['machine'])} ({e['code']}, {e['date']}) | "
+                     f"{numbers} |")
+    lines += ["", f"{same} of {len(checks)} identical, {other_cpu} of them on a CPU model other than the one that made "
+              "them. The training engine sums in a fixed order with no BLAS and no fused multiply-add, so with the "
+              "same versions of Python, NumPy and Numba a training gives the same bits on any CPU "
+              "(`tests/test_same_bits.py` holds this under other BLAS kernels, another Numba target and a C "
+              "library without FMA); other versions are not guaranteed to. `lottery-np recheck FOLDER --record` "
+              "adds your machine's.", ""]
     return lines
 
 
