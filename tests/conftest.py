@@ -31,7 +31,8 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREA
 
 
 # (module, module-scoped fixture): the tests using it run on one worker, which makes it once.
-SHARED = [("test_reproduce.py", "reference"), ("test_runner.py", "reference"), ("test_store.py", "kept")]
+SHARED = [("test_reproduce.py", "reference"), ("test_runner.py", "reference"), ("test_store.py", "kept"),
+          ("test_same_bits.py", "default_run")]
 # Node ids (or their beginnings) of the longest tests, longest first; the rest keep their order after them.
 LONGEST = [
     "test_notebooks.py::test_notebook_runs_in_quick_mode[03",

@@ -162,6 +162,32 @@ def test_a_folder_without_its_trainings_takes_its_tickets_from_its_ticket_file(d
     with pytest.raises(AssertionError, match="searched again"):  # another seed: another search, not this file's
         after.find_tickets(data, config, levels=(0, 2), trials=1, sizes=SIZES, seed=1, trainer=refuse, out=tmp_path)
 
+
+def test_the_ticket_file_serves_the_levels_it_holds_and_where_trainings_are_kept_nothing_is_trained_again(
+        data, config, tmp_path):
+    levels = np.array([0, 2])  # numpy integers, as a notebook may give them
+    found = after.find_tickets(data, config, levels=levels, trials=1, sizes=SIZES, trainer=lt.train, out=tmp_path)
+    calls = []
+
+    def counts(net, data, config, seed=0, callback=None):
+        calls.append(net.fraction_remaining())
+        return lt.train(net, data, config, seed=seed)
+    counts.__name__ = "train"
+    kept = after.find_tickets(data, config, levels=[0], trials=1, sizes=SIZES, trainer=counts, out=tmp_path)
+    assert calls == [] and kept[0].trained == {} and kept[0].rows == found[0].rows[:1]  # a subset: from the file
+    after.supermask_experiment(after.find_tickets(data, config, levels=[0, 2], trials=1, sizes=SIZES, trainer=counts,
+                                                  out=tmp_path), data, config, trainer=counts, out=tmp_path)
+    after.stability_experiment(kept, data, config, kinds=("ticket",), alphas=[0, 1], trainer=counts, out=tmp_path)
+    assert calls == [1.0]  # round 0 and copy A read back from the trainings; copy B trained
+    calls.clear()
+    more = after.find_tickets(data, config, levels=[0, 2, 3], trials=1, sizes=SIZES, trainer=counts, out=tmp_path)
+    assert len(calls) == 1 and more[0].rows[:2] == found[0].rows  # round 3 was never found: searched, 0-2 read back
+    other = after.TicketFile(tmp_path, {"sizes": list(SIZES), "seed": 7})  # another search: not used, not replaced
+    assert other.other and other.tickets(0, found[0].theta0, [0]) is None
+    before = (tmp_path / "tickets.npz").read_bytes()
+    other.add(found[0])
+    assert (tmp_path / "tickets.npz").read_bytes() == before
+
 # ---- the claims, on made-up rows ---------------------------------------------------------------
 
 def rows_of(kind, values, key="test_accuracy", level=5, percent=20.0):

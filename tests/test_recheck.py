@@ -100,10 +100,11 @@ def test_a_recorded_recheck_is_shown_in_the_report_with_where_each_training_was_
     assert f"recorded in {out / 'rechecks.json'}" in capsys.readouterr().out
     kept = json.loads((out / "rechecks.json").read_text())
     assert [e["id"] for e in kept["rechecks"]] == ["ticket-t0-l01"] and kept["rechecks"][0]["machine"] == machine()
-    timing = {"runs": [{"part": "mnist-iterative", "machine": "CPU A (x86_64, other), 2 cores, Linux"}]}
+    timing = {"runs": [{"part": "mnist-iterative", "machine": "CPU A (x86_64, other), 2 cores, Linux", "code": "abc1234"}]}
     text = "\n".join(reproducibility(tmp_path, timing))
-    assert "| mnist-iterative/ticket-t0-l01 | CPU A (x86_64, other) |" in text and "| identical, bit for bit |" in text
-    assert "1 of 1 identical, 1 of them on a CPU model other than the one that made them" in text
+    assert "| mnist-iterative/ticket-t0-l01 | CPU A (x86_64, other) (abc1234) |" in text
+    assert "| identical, bit for bit |" in text and "1 of 1 identical, 1 of them on a CPU other than the one" in text
+    assert "0 of them on a CPU other" in "\n".join(reproducibility(tmp_path, {}))  # where it was made is not known
     kept["rechecks"][0]["now"]["convergence_iteration"] += 20  # a number that differs is shown, committed → now
     (out / "rechecks.json").write_text(json.dumps(kept))
     c = kept["rechecks"][0]["committed"]["convergence_iteration"]

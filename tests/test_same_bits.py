@@ -106,15 +106,41 @@ def run(extra, cache_dir):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="compiled kernels only")
-def test_same_bits_under_every_blas_kernel_numba_target_and_libm():
+COMPILED = pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="compiled kernels only")
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    """The trainings in this machine's own setting (which fills, or reads, the usual Numba cache)."""
+    return run(SETTINGS["default"], None)
+
+
+@COMPILED
+def test_the_engine_trains_to_the_bits_of_the_paper_scale_run(default_run):
+    """The bits of the engine that trains the paper-scale run in docs/ (code 7de5d0a): `lottery-np recheck`
+    gives its trainings again on any CPU only while the engine's sums stay as they are."""
+    assert {f: t["weights"] for f, t in default_run["trainings"].items()} == ENGINE_BITS, (
+        "the engine trains to other bits than the one of the paper-scale run (or NumPy's random streams "
+        "changed): its committed trainings would no longer recheck bit for bit; keep the engine's sums as they are, "
+        "or train the paper's scale again and pin the new hashes here")
+
+
+ENGINE_BITS = {  # sha256 of the weights and biases after the 300 iterations of RUN, made by code 7de5d0a
+    "1.0": "2b673a41c944a42f0050fc0c19788d33936d2d6d71953d140ce30f0adf69d90d",
+    "0.21": "f7233326b0f4f107cac3a6801bc48475d334e8e48ce42f7b8c4e9db63263978d",
+    "0.036": "de9647f0dcdf1043beb3946255042a18362cf62b2e252c2197b3a2199db03e9b",
+}
+
+
+@COMPILED
+def test_same_bits_under_every_blas_kernel_numba_target_and_libm(default_run):
     pytest.importorskip("threadpoolctl")  # to see OpenBLAS's core type
-    # the generic target compiles into a cache of its own while the default run fills (or reads) the usual one,
-    # which the other settings then only read
+    # the generic target compiles into a cache of its own; the other settings read the usual one, which the
+    # default run has filled
     generic_cache = Path(tempfile.gettempdir()) / f"lottery_np-numba-generic-{os.getuid()}"
+    default = default_run
     with ThreadPoolExecutor(2) as pool:
         generic = pool.submit(run, SETTINGS["Numba generic"], generic_cache)
-        default = run(SETTINGS["default"], None)
         others = {name: pool.submit(run, env, None) for name, env in SETTINGS.items()
                   if name not in ("default", "Numba generic")}
         got = {"default": default, "Numba generic": generic.result(), **{k: f.result() for k, f in others.items()}}
@@ -136,16 +162,3 @@ def test_same_bits_under_every_blas_kernel_numba_target_and_libm():
     assert float.fromhex(full["val_loss"][-1]) < float.fromhex(full["val_loss"][0]) - 0.5  # it learned something
     for name, r in got.items():
         assert r["trainings"] == default["trainings"], f"{name} trained to other bits than the default setting"
-    # and to the bits of the engine that trains the paper-scale run in docs/ (code 7de5d0a), whose trainings
-    # `lottery-np recheck` gives again on any CPU only while the engine's sums stay as they are
-    assert {f: t["weights"] for f, t in default["trainings"].items()} == ENGINE_BITS, (
-        "the engine trains to other bits than the one of the paper-scale run (or NumPy's random streams "
-        "changed): its committed trainings would no longer recheck bit for bit; keep the engine's sums as they are, "
-        "or train the paper's scale again and pin the new hashes here")
-
-
-ENGINE_BITS = {  # sha256 of the weights and biases after the 300 iterations above, made by code 7de5d0a
-    "1.0": "2b673a41c944a42f0050fc0c19788d33936d2d6d71953d140ce30f0adf69d90d",
-    "0.21": "f7233326b0f4f107cac3a6801bc48475d334e8e48ce42f7b8c4e9db63263978d",
-    "0.036": "de9647f0dcdf1043beb3946255042a18362cf62b2e252c2197b3a2199db03e9b",
-}

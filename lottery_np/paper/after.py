@@ -167,13 +167,17 @@ class Cache:
 
 def find_tickets(data, config, levels, trials=2, sizes=SIZES, seed=0, trainer=fast_trainer, out=None):
     """Iterative pruning (``lottery.iterative_pruning``, 20% per round) for each trial, up to round
-    ``max(levels)``; keeps the masks and trained tickets at ``levels`` (0 = the unpruned network).
+    ``max(levels)``; keeps the masks, rows and trained tickets at ``levels`` (0 = the unpruned network);
+    tickets read from ``out/tickets.npz`` come without their trained weights (``trained`` is empty).
     With ``out``, each round's training is saved as it ends (``Cache.trainer``): an interrupted search
     resumes at the round it was in, and a search with other levels reuses the rounds it shares. The masks
     and rows found are also kept in ``out/tickets.npz`` (``TicketFile``), so a folder without its
     trainings (a clone of a committed run) takes its tickets from there instead of searching again."""
     cache, found = Cache(out, data, config, trainer), []
     kept = TicketFile(out, dict(cache.base, sizes=list(sizes), seed=seed))
+    if kept.other:
+        print(f"  {kept.path} holds the tickets of another search (other settings): left as it is; this search's "
+              f"tickets are kept in its trainings only", flush=True)
     for t in range(trials):
         theta0 = MLP.initialize(sizes, seed=seed_of(seed, t, "init"))
         tk = kept.tickets(t, theta0, levels)  # None unless the file holds this trial at every level
@@ -190,46 +194,64 @@ def find_tickets(data, config, levels, trials=2, sizes=SIZES, seed=0, trainer=fa
 
 class TicketFile:
     """``out/tickets.npz``: each ticket's masks (one bit per weight) and rows, per trial and level, with the key
-    of the search that found them (data, settings, trainer, sizes, seed). A later question, or the same one
-    on a clone without ``out/trainings/``, starts from these instead of searching again; a file made with
-    another key is not used (and is replaced by the next search). ``out=None`` keeps nothing."""
+    of the search that found them (format, data, settings, trainer, sizes, seed) and a digest of each trial's
+    θ0. A later question, or the same one on a clone without ``out/trainings/``, starts from these instead of
+    searching again. A file made by another search (another key) is neither used nor replaced: that search
+    keeps its trainings, not its tickets, in this folder. Each write reads the file again and adds to it, so
+    two runs into one folder lose an entry only when one writes between the other's read and write.
+    ``out=None`` keeps nothing."""
 
-    NAME = "tickets.npz"
+    NAME, FORMAT = "tickets.npz", 1
 
     def __init__(self, out, key):
         self.path = None if out is None else Path(out) / self.NAME
-        self.key, layers = json.dumps(key, sort_keys=True, default=str), len(key["sizes"]) - 1
-        self.masks, self.rows = {}, {}  # (trial, level) -> packed masks; (trial, level) -> row
-        if self.path is not None and self.path.exists():
-            with np.load(self.path) as z:
-                if str(z["key"]) == self.key:
-                    for r in json.loads(str(z["rows"])):
-                        t, lv = r["trial"], r["level"]
-                        self.rows[t, lv] = r
-                        self.masks[t, lv] = [z[f"t{t}_l{lv}_m{i}"] for i in range(layers)]
+        self.key = json.dumps(dict(key, format=self.FORMAT), sort_keys=True, default=str)
+        self.layers, self.other = len(key["sizes"]) - 1, False  # other: the file holds another search's tickets
+        self.masks, self.rows, self.starts = self.read()
+
+    def read(self):
+        """``(masks, rows, starts)`` from the file: packed masks and rows by (trial, level), θ0 digests by trial."""
+        masks, rows, starts = {}, {}, {}
+        if self.path is None or not self.path.exists():
+            return masks, rows, starts
+        with np.load(self.path) as z:
+            if "key" not in z.files or str(z["key"]) != self.key:
+                self.other = True
+                return masks, rows, starts
+            for r in json.loads(str(z["rows"])):
+                t, lv = int(r["trial"]), int(r["level"])
+                rows[t, lv] = r
+                masks[t, lv] = [z[f"t{t}_l{lv}_m{i}"] for i in range(self.layers)]
+            starts = {int(t): d for t, d in json.loads(str(z["starts"])).items()}
+        return masks, rows, starts
 
     def tickets(self, trial, theta0, levels):
         """The Tickets of ``trial`` at ``levels`` from the file (masks unpacked to θ0's shapes and dtype; no
-        trained weights), or None if any level is missing."""
-        if any((trial, lv) not in self.rows for lv in levels):
+        trained weights), or None if any level is missing or θ0 is not the one the masks were found from."""
+        if self.starts.get(trial) != network_digest(theta0) or any((trial, int(lv)) not in self.rows for lv in levels):
             return None
         masks = {lv: [np.unpackbits(p, count=w.size).reshape(w.shape).astype(w.dtype)
-                      for p, w in zip(self.masks[trial, lv], theta0.weights)] for lv in levels}
-        return Tickets(trial, theta0, masks, {}, [self.rows[trial, lv] for lv in sorted(levels)])
+                      for p, w in zip(self.masks[trial, int(lv)], theta0.weights)] for lv in levels}
+        return Tickets(trial, theta0, masks, {}, [self.rows[trial, int(lv)] for lv in sorted(levels)])
 
     def add(self, tk):
-        """Keep ``tk``'s masks and rows beside those already in the file, and write it whole."""
-        if self.path is None:
+        """Add ``tk``'s masks, rows and θ0 digest to what the file holds now, and write it whole."""
+        if self.path is None or self.other:
             return
+        self.masks, self.rows, self.starts = self.read()
+        if self.other:
+            return
+        t = int(tk.trial)
+        self.starts[t] = network_digest(tk.theta0)
         for r in tk.rows:
-            lv = r["level"]
-            self.rows[tk.trial, lv] = r
-            self.masks[tk.trial, lv] = [np.packbits(m.ravel() != 0) for m in tk.masks[lv]]
+            lv = int(r["level"])
+            self.rows[t, lv] = dict(r, trial=t, level=lv)
+            self.masks[t, lv] = [np.packbits(m.ravel() != 0) for m in tk.masks[r["level"]]]
         arrays = {f"t{t}_l{lv}_m{i}": p for (t, lv), ps in sorted(self.masks.items()) for i, p in enumerate(ps)}
         rows = [self.rows[k] for k in sorted(self.rows)]
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, npz_bytes(dict(arrays, key=self.key, rows=json.dumps(rows, default=float)),
-                                          compressed=True))
+        atomic_write(self.path, npz_bytes(dict(arrays, key=self.key, rows=json.dumps(rows, default=float),
+                                               starts=json.dumps(self.starts)), compressed=True))
 
 
 def npz_bytes(arrays, compressed=False):

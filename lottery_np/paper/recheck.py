@@ -117,9 +117,12 @@ def record(path, rows):
     file = open_existing(path).path / RECHECKS_FILE
     kept = json.loads(file.read_text())["rechecks"] if file.exists() else []
     when, where, code = time.strftime("%Y-%m-%d"), machine(), code_version()
-    kept += [{"id": r["id"], "committed": r["committed"], "now": r["now"], "machine": where, "code": code,
-              "date": when} for r in rows]
-    atomic_write(file, json.dumps({"rechecks": kept}, indent=1).encode())
+
+    def plain(d):  # what JSON can hold: a diverged training's NaN as null
+        return dict(zip(COLUMNS, nan_to_none([d[k] for k in COLUMNS])))
+    kept += [{"id": r["id"], "committed": plain(r["committed"]), "now": plain(r["now"]), "machine": where,
+              "code": code, "date": when} for r in rows]
+    atomic_write(file, json.dumps({"rechecks": kept}, indent=1, default=float).encode())
     return file
 
 

@@ -204,11 +204,16 @@ def trained_twice(out, timing):
     return pairs
 
 
+def run_of(folder, timing):
+    """The entry of ``timing.json`` of the first part that ran ``folder`` (an experiment, a sweep, or one
+    variant): its machine, code, ...; ``{}`` where none is recorded."""
+    return next((r for r in timing.get("runs", []) for part in r["part"].split()
+                 if part == "all" or folder == part or folder.startswith(part + "/")), {})
+
+
 def machine_of(folder, timing):
-    """The machine of the first part (``timing.json``) that ran ``folder``: an experiment, a sweep, or one variant."""
-    runs = [(part, r["machine"]) for r in timing.get("runs", []) for part in r["part"].split()]
-    return next((m for part, m in runs if part == "all" or folder == part or folder.startswith(part + "/")),
-                "not recorded")
+    """The machine of the first part that ran ``folder``, or "not recorded"."""
+    return run_of(folder, timing).get("machine", "not recorded")
 
 
 def recorded_rechecks(out):
@@ -272,24 +277,26 @@ def rechecked(checks, timing):
     made again, and whether the numbers are the same bit for bit."""
     lines = ["`lottery-np recheck FOLDER --record` trained these committed trainings again, from what the compact "
              "folders keep (θ0 and the minibatch order from the seed, the tickets' masks), and compared their "
-             "convergence iteration, test accuracy and minimum validation loss with the committed ones:", "",
-             "| training | made on | trained again on (code, date) | numbers |", "|---|---|---|---|"]
+             "convergence iteration, test accuracy and minimum validation loss with the committed ones (a CPU is "
+             "named with the target its sums were compiled for):", "",
+             "| training | made on (code) | trained again on (code, date) | numbers |", "|---|---|---|---|"]
     same, other_cpu = 0, 0
     for folder, e in checks:
-        made = machine_of(folder, timing)
+        made = run_of(folder, timing)
         c, n = _numbers(e["committed"]), _numbers(e["now"])
         identical = c == n
         same += identical
-        other_cpu += identical and cpu_of(made) != cpu_of(e["machine"])
+        other_cpu += identical and "machine" in made and cpu_of(made["machine"]) != cpu_of(e["machine"])
         numbers = "identical, bit for bit" if identical else "; ".join(f"{a} → {b}" for a, b in zip(c, n) if a != b)
-        lines.append(f"| {folder}/{e['id']} | {cpu_of(made)} | {cpu_of(e['machine'])} ({e['code']}, {e['date']}) | "
-                     f"{numbers} |")
-    lines += ["", f"{same} of {len(checks)} identical, {other_cpu} of them on a CPU model other than the one that made "
-              "them. The training engine sums in a fixed order with no BLAS and no fused multiply-add, so with the "
-              "same versions of Python, NumPy and Numba a training gives the same bits on any CPU "
-              "(`tests/test_same_bits.py` holds this under other BLAS kernels, another Numba target and a C "
-              "library without FMA); other versions are not guaranteed to. `lottery-np recheck FOLDER --record` "
-              "adds your machine's.", ""]
+        where = f"{cpu_of(made['machine'])} ({made.get('code', 'code not recorded')})" if made else "not recorded"
+        lines.append(f"| {folder}/{e['id']} | {where} | {cpu_of(e['machine'])} ({e['code']}, {e['date']}) | {numbers} |")
+    lines += ["", f"{same} of {len(checks)} identical, {other_cpu} of them on a CPU other than the one that made "
+              "them. The training engine since code 7de5d0a sums in a fixed order with no BLAS and no fused "
+              "multiply-add, so with the same versions of Python, NumPy and Numba a training it made gives the "
+              "same bits on any CPU (`tests/test_same_bits.py` holds this under other BLAS kernels, another Numba "
+              "target and a C library without FMA, and pins the bits); other versions are not guaranteed to, nor "
+              "trainings made by an earlier engine, which used BLAS. `lottery-np recheck FOLDER --record` adds "
+              "your machine's.", ""]
     return lines
 
 
