@@ -33,7 +33,7 @@ from .fast_layers import BACKENDS
 from .layers import (dense_backward, dense_forward, relu_backward, relu_forward,
                      sigmoid_binary_cross_entropy, softmax_cross_entropy)
 from .lottery import (Level, interpolate, iterative_pruning, oneshot_pruning, random_pruning, reinit_control, reset,
-                      shuffle_control, signs_control, supermask)
+                      shuffle_control, signed_constant, signs_control, supermask)
 from .network import MLP, init_weights
 from .optim import Optimizer
 from .tickets import Ticket, load_ticket, save_ticket
@@ -54,7 +54,7 @@ __all__ = [
     "prune_by_magnitude", "prune_layer", "prune_units", "unit_scores", "layer_rates", "oneshot_rates",
     "full_masks", "percent_remaining",
     "Level", "oneshot_pruning", "iterative_pruning", "reset", "reinit_control", "shuffle_control",
-    "signs_control", "random_pruning", "supermask", "interpolate",
+    "signs_control", "random_pruning", "supermask", "signed_constant", "interpolate",
     "Ticket", "save_ticket", "load_ticket",
     # data and checks
     "Dataset", "load_mnist", "xor_data", "numerical_gradient", "rel_error",

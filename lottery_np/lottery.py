@@ -21,7 +21,8 @@ Controls from the papers that came after (``paper/after.py`` runs them):
 * ``random_pruning``: a random mask of the same per-layer counts, θ0 where it stands — does
   *which* weights survive matter? (the baseline of Frankle et al., 2020)
 * ``supermask``: keep the large trained weights that kept their sign, on *untrained* θ0 — how
-  much does the mask alone compute? (Zhou et al., 2019)
+  much does the mask alone compute? (Zhou et al., 2019); ``signed_constant`` gives its kept weights
+  one magnitude per layer and θ0's signs, their variant
 * ``interpolate``: the network on the straight line between two trained copies — did two
   minibatch orders end in one basin? (Frankle et al., 2020)
 
@@ -174,6 +175,13 @@ def supermask(theta0, trained, masks):
         new_m[keep] = 1
         new_masks.append(new_m.reshape(w0.shape))
     return new_masks
+
+
+def signed_constant(theta0, masks):
+    """Zhou et al.'s "signed constant": every kept weight set to ± its layer's θ0 standard deviation, with
+    its θ0 sign — one magnitude per layer, so only the signs and the mask carry information."""
+    weights = [(np.sign(w0) * w0.std() * m).astype(w0.dtype) for w0, m in zip(theta0.weights, masks)]  # (fan_in, fan_out)
+    return MLP(weights, theta0.biases, masks, loss=theta0.loss_name, backend=theta0.backend)
 
 
 def interpolate(net_a, net_b, alpha):

@@ -113,9 +113,22 @@ def test_the_supermask_experiment_trains_only_the_unpruned_network(data, config)
     assert trained == [pytest.approx(ticket), 1.0]  # the ticket (its own row), then the unpruned network
     assert all(np.array_equal(w, b) for w, b in zip(theta0.weights, before))
     kinds = {r["kind"]: r for r in rows}
-    assert set(kinds) == {"ticket", "supermask", "ticket_untrained"}
-    assert kinds["supermask"]["percent_remaining"] == pytest.approx(kinds["ticket"]["percent_remaining"])
-    assert kinds["supermask"]["convergence_iteration"] == 0
+    assert set(kinds) == {"ticket", "supermask", "supermask_signed", "ticket_untrained"}
+    for kind in ("supermask", "supermask_signed"):
+        assert kinds[kind]["percent_remaining"] == pytest.approx(kinds["ticket"]["percent_remaining"])
+        assert kinds[kind]["convergence_iteration"] == 0
+
+
+def test_signed_constant_keeps_the_mask_and_theta0_signs_with_one_magnitude_per_layer():
+    theta0 = lt.MLP.initialize(SIZES, seed=2)
+    masks = ticket_masks(theta0)
+    net = lt.signed_constant(theta0, masks)
+    for w0, w, m, m_net in zip(theta0.weights, net.weights, masks, net.masks):
+        kept = m == 1
+        assert np.array_equal(m_net, m) and w.dtype == w0.dtype
+        assert np.array_equal(np.sign(w[kept]), np.sign(w0[kept]))
+        assert np.all(np.abs(w[kept]) == w0.std()) and np.all(w[~kept] == 0)
+    assert all(np.array_equal(b, b0) for b, b0 in zip(net.biases, theta0.biases))
 
 
 # ---- the experiments: rows, resumable ----------------------------------------------------------
@@ -265,6 +278,8 @@ def test_06_signed_constant_keeps_signs_with_one_magnitude_per_layer(data):
         kept = m == 1
         assert np.array_equal(np.sign(w[kept]), np.sign(w0[kept]))
         assert np.allclose(np.abs(w[kept]), w0.std()) and np.all(w[~kept] == 0)
+    ours = lt.signed_constant(theta0, masks)  # the committed run's supermask_signed rows use this one
+    assert np.array_equal(net.evaluate(data.x_test, data.y_test)[1], ours.evaluate(data.x_test, data.y_test)[1])
     r = ex.supermask_versus_signed_constant(data, iterations=100, rounds=1, sizes=SIZES)
     assert 0 <= r["θ0"] <= 1 and 0 <= r["signed constant"] <= 1
 
@@ -319,10 +334,11 @@ def test_lottery_np_report_writes_an_after_folders_report_again_from_its_json(tm
     assert "report:" in capsys.readouterr().out
 
 
-def test_the_committed_after_report_is_written_again_the_same(tmp_path):
+@pytest.mark.parametrize("folder", ["after", "after/supermask-every-round"])
+def test_the_committed_after_report_is_written_again_the_same(tmp_path, folder):
     import shutil
-    committed = Path(__file__).resolve().parent.parent / "docs" / "after"
-    copy = tmp_path / "docs" / "after"  # the same depth as the committed folder, for the report's links
+    committed = Path(__file__).resolve().parent.parent / "docs" / folder
+    copy = tmp_path / "docs" / folder  # the same depth as the committed folder, for the report's links
     shutil.copytree(committed, copy)
     (copy / "REPORT.md").unlink()
     assert main(["report", str(copy)]) == 0

@@ -32,8 +32,8 @@ import numpy as np
 
 from ..engine import supports, train_fused
 from ..errors import ConfigError
-from ..lottery import (interpolate, iterative_pruning, random_pruning, reinit_control, reset, signs_control,
-                       supermask)
+from ..lottery import (interpolate, iterative_pruning, random_pruning, reinit_control, reset, signed_constant,
+                       signs_control, supermask)
 from ..network import MLP
 from ..pruning import full_masks, percent_remaining
 from ..train import History, train
@@ -370,8 +370,9 @@ def stability_experiment(tickets, data, config, kinds=("ticket", "reinit", "rand
 
 def supermask_experiment(tickets, data, config, seed=0, trainer=fast_trainer, out=None):
     """For each ticket and pruned level: the supermask ("large final, same sign", read from the trained
-    unpruned network, the ticket's per-layer counts) on untrained θ0, and the ticket's own mask on untrained
-    θ0 — both evaluated with no training; and the trained tickets beside them."""
+    unpruned network, the ticket's per-layer counts) on untrained θ0 and on its signed constant (θ0's signs,
+    one magnitude per layer), and the ticket's own mask on untrained θ0 — all evaluated with no training;
+    and the trained tickets beside them."""
     cache, rows = Cache(out, data, config, trainer), ticket_rows(tickets, data, config, seed, trainer, out)
     for tk in tickets:
         trained = tk.trained.get(0)
@@ -381,8 +382,9 @@ def supermask_experiment(tickets, data, config, seed=0, trainer=fast_trainer, ou
         for level in sorted(tk.masks):
             if percent_remaining(tk.masks[level]) >= 100:
                 continue
-            for kind, masks in (("supermask", supermask(tk.theta0, trained, tk.masks[level])),
-                                ("ticket_untrained", tk.masks[level])):
-                net = reset(tk.theta0, masks)
+            chosen = supermask(tk.theta0, trained, tk.masks[level])
+            for kind, net in (("supermask", reset(tk.theta0, chosen)),
+                              ("supermask_signed", signed_constant(tk.theta0, chosen)),
+                              ("ticket_untrained", reset(tk.theta0, tk.masks[level]))):
                 rows.append(row_of(kind, tk.trial, level, net, test_accuracy=net.evaluate(data.x_test, data.y_test)[1]))
     return rows

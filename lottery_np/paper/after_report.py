@@ -157,19 +157,25 @@ STYLE = {"ticket": dict(color="tab:blue", marker="o", ls="-", label="ticket (ite
          "signs": dict(color="tab:purple", marker="D", ls="-.", label="signs-only: θ0 signs, fresh magnitudes"),
          "random": dict(color="tab:red", marker="v", ls=":", label="random pruning: random mask, θ0 values"),
          "supermask": dict(color="tab:green", marker="^", ls="-", label="supermask on θ0, no training"),
+         "supermask_signed": dict(color="tab:olive", marker="<", ls="-.",
+                                  label="supermask on θ0's signs, one magnitude per layer, no training"),
          "ticket_untrained": dict(color="tab:gray", marker="x", ls="--", label="ticket's mask on θ0, no training")}
 
 
 def draw_levels(ax, rows, key, kinds, scale=100.0):
     """Mean of ``key`` per level (min–max bars over tickets and draws) against percent of weights left."""
+    tick_of = {}  # one tick per level, at the ticket's mean, else the first kind's (a supermask may keep less)
     for kind in kinds:
         pts = level_stats([r for r in rows if r["kind"] == kind], key).get(kind, [])
         if pts:
             x = np.array([p["x"] for p in pts])
             m, lo, hi = (scale * np.array([p[k] for p in pts]) for k in ("mean", "lo", "hi"))
             ax.errorbar(x, m, yerr=[m - lo, hi - m], capsize=3, markersize=4, **STYLE[kind])
+            for p in pts:
+                if kind == "ticket" or p["level"] not in tick_of:
+                    tick_of[p["level"]] = round(p["x"], 2)
     ax.set_xscale("log")
-    ticks = sorted({round(r["percent_remaining"], 2) for r in rows if r["kind"] in kinds})
+    ticks = sorted(set(tick_of.values()))
     ax.set_xticks(ticks, labels=[f"{t:.3g}" for t in ticks])
     ax.set_xticks([], minor=True)
     ax.invert_xaxis()  # the full network on the left
@@ -198,7 +204,7 @@ def plot_after(question, rows, path=None):
     elif question == "supermask":
         fig, a = plt.subplots(figsize=(7, 4))
         draw_levels(a, [r for r in rows if r["percent_remaining"] < 100], "test_accuracy",
-                    ("supermask", "ticket_untrained", "ticket"))
+                    ("supermask", "supermask_signed", "ticket_untrained", "ticket"))
         a.axhline(100 * CHANCE, color="k", lw=0.8, ls="--")
         a.set(ylabel="test accuracy (%)", ylim=(0, 100), title="accuracy with no training (ticket: trained, for scale)")
     else:  # signs and random share one figure: every trained kind in the rows
@@ -259,7 +265,7 @@ def report_markdown(results):
         else:
             lines += ["Test accuracy (%; mean and min–max over tickets and draws):", "",
                       level_lines(rows, "test_accuracy", ("ticket", "reinit", "signs", "random", "supermask",
-                                                           "ticket_untrained"))]
+                                                           "supermask_signed", "ticket_untrained"))]
     return "\n".join(lines) + "\n"
 
 
