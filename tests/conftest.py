@@ -28,6 +28,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+# A minibatch of MNIST into a hidden layer, (N, D, M), for the kernel tests. As plain Python
+# (NUMBA_DISABLE_JIT=1, tests/test_nojit.py) the kernels' loops are checked on an eighth of the inputs:
+# the full width took most of that run.
+BATCH_SHAPE = (60, 98, 30) if os.environ.get("NUMBA_DISABLE_JIT") == "1" else (60, 784, 30)
 
 
 # (module, module-scoped fixture): the tests using it run on one worker, which makes it once.
