@@ -32,6 +32,8 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREA
 # (NUMBA_DISABLE_JIT=1, tests/test_nojit.py) the kernels' loops are checked on an eighth of the inputs:
 # the full width took most of that run.
 BATCH_SHAPE = (60, 98, 30) if os.environ.get("NUMBA_DISABLE_JIT") == "1" else (60, 784, 30)
+# The kernel and layer tests' (N, D, M) cases, one list for test_kernels, test_sparse and test_layers; batch 1 included.
+SHAPES = [(1, 7, 5), (3, 1, 4), BATCH_SHAPE, (17, 33, 1), (8, 20, 10)]
 
 
 # (module, module-scoped fixture): the tests using it run on one worker, which makes it once.

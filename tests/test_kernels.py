@@ -3,9 +3,8 @@ import numpy as np
 import pytest
 
 from lottery_np.kernels import KERNELS
-from conftest import BATCH_SHAPE, random_mask
+from conftest import SHAPES, random_mask
 
-SHAPES = [(1, 7, 5), (3, 1, 4), BATCH_SHAPE, (17, 33, 1), (8, 20, 10)]  # (N, D, M); batch 1 included
 DENSITIES = [0.0, 0.05, 0.5, 1.0]
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 

@@ -16,7 +16,7 @@ from lottery_np.fast_layers import TWINS
 from lottery_np.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
 from lottery_np.layers import (dense_backward, dense_forward, relu_backward, relu_forward,
                                sigmoid, sigmoid_binary_cross_entropy, softmax_cross_entropy)
-from conftest import BATCH_SHAPE, random_mask
+from conftest import SHAPES, random_mask
 
 MAX_REL_ERROR = 1e-7
 FAST = [name for name in TWINS if name != "numpy"]
@@ -59,7 +59,6 @@ def test_dense_backward_matches_finite_differences(rng, backend, density):
     assert np.all(dw[m == 0] == 0)  # a pruned weight gets no gradient at all
 
 
-SHAPES = [(1, 7, 5), (3, 1, 4), BATCH_SHAPE, (17, 33, 1), (8, 20, 10)]  # (N, D, M); batch 1 included
 
 
 @pytest.mark.parametrize("density", [0.0, 0.05, 0.5, 1.0])

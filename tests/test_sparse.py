@@ -3,7 +3,7 @@ sparse and auto backends against the reference inside a whole network."""
 import numpy as np
 import pytest
 
-from conftest import BATCH_SHAPE, random_mask
+from conftest import SHAPES, random_mask
 from lottery_np import MLP, Optimizer
 from lottery_np.gradcheck import numerical_gradient, rel_error
 from lottery_np.errors import ConfigError
@@ -11,7 +11,6 @@ from lottery_np.fast_layers import SPARSE_BELOW, TWINS, dense_forward_sparse, de
 from lottery_np.kernels import KERNELS
 from lottery_np.sparse import SPARSE_KERNELS, layout_from_mask, to_dense
 
-SHAPES = [(1, 7, 5), (3, 1, 4), BATCH_SHAPE, (17, 33, 1), (8, 20, 10)]  # (N, D, M); batch 1 included
 DENSITIES = [0.0, 0.02, 0.3, 1.0]
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 
