@@ -22,7 +22,9 @@ written one at a time; ``fast_layers.dense_forward_numba``/``dense_backward_numb
 build the Dense layer's fast twin from the Numba ones.
 """
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from .jit import njit
 
 # ----------------------------------------------------------------------------
 # NumPy reference

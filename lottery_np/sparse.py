@@ -25,7 +25,9 @@ them to each other and to the dense kernels; ``fast_layers.dense_forward_sparse`
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from .jit import njit
 
 
 @dataclass(frozen=True)

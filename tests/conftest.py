@@ -6,11 +6,11 @@ running its share of the tests at the same time as the others. What they share, 
 * **Temporary folders**: each worker has its own base folder (xdist's ``basetemp`` per worker), so
   ``tmp_path`` and ``tmp_path_factory`` never collide; no test writes into the checkout except the
   two caches below.
-* **Numba's on-disk cache** (``cache=True``): two processes that compile *different* signatures of
-  one function at once can leave an index naming the other's machine code (numba issue 4807). Each
-  worker therefore compiles into a cache folder of its own, ``.pytest_cache/numba/<worker>``, set
-  before Numba is imported; the processes its tests start (command lines, worker pools, notebook
-  kernels, Dask workers) inherit it. The folders are kept, so only the first run compiles.
+* **Numba's on-disk cache** (``cache=True``): one folder, ``.pytest_cache/numba``, set before Numba is
+  imported, for the workers and the processes their tests start (command lines, worker pools,
+  notebook kernels, Dask workers), which inherit it: what one compiles, the others load. Several
+  processes may save into it at once because the package's ``njit`` reads and writes a cache under a
+  file lock (``lottery_np/jit.py``, numba issue 4807). It is kept, so only the first run compiles.
 * **MNIST** (``data/mnist.npz``): written atomically, so two workers could only download it twice;
   the controller fetches it once before the workers start.
 * **Cores**: a worker per core, so each worker's BLAS gets one thread (below).
@@ -79,7 +79,7 @@ def pytest_configure(config):
         cache.mkdir(exist_ok=True)
         if not (cache / ".gitignore").exists():  # pytest writes it only into a folder it creates itself
             (cache / ".gitignore").write_text("# Created by pytest automatically.\n*\n")
-        os.environ["NUMBA_CACHE_DIR"] = str(cache / "numba" / worker)
+        os.environ["NUMBA_CACHE_DIR"] = str(cache / "numba")
         if "numba" in sys.modules:  # imported before us after all: read the setting again
             from numba.core import config as numba_config
             numba_config.reload_config()

@@ -20,8 +20,7 @@ order the code fixes (four terms at a time as a fixed tree); no ``fastmath``.
 Mirrors ``layers.dense_forward`` / ``dense_backward`` + ``relu_backward`` + ``optim.sgd`` at
 the survivors only; a pruned weight is never read or written, so it stays exactly 0.
 """
-from numba import njit
-
+from ..jit import njit
 from .rows import bias_step
 
 @njit(cache=True)

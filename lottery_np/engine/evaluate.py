@@ -7,8 +7,7 @@ layer straight from the data set's sparse rows, a hidden ROWS layer from its inp
 dense transposed blocks (``data.column_blocks``), made once per training. The same kernels as
 a training step, so the same bits on every CPU (``engine`` docstring).
 """
-from numba import njit
-
+from ..jit import njit
 from .cols import cols_forward, find_active
 from .mathfn import exp_for, log
 from .paths import ROWS

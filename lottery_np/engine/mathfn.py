@@ -16,7 +16,8 @@ float32 anyway (the softmax of a float32 network), which halves the loss's cost.
 import math
 
 import numpy as np
-from numba import njit
+
+from ..jit import njit
 
 LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two: LN2_HI has 32 trailing zero bits, so k · LN2_HI is exact
 LN2_LO = 1.90821492927058770002e-10

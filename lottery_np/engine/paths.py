@@ -41,9 +41,9 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 from numba.typed import List
 
+from ..jit import njit
 from ..sparse import layout_from_mask
 
 ROWS, COLS = 0, 1

@@ -21,7 +21,7 @@ sequence of IEEE operations.
 The SGD step is taken inside the backward pass: W ← W − lr (Aᵀ dZ) ⊙ M, b ← b − lr Σₙ dZ[n],
 after the input gradient (``cols.input_grad``) has used the old W.
 """
-from numba import njit
+from ..jit import njit
 
 
 @njit(cache=True)

@@ -7,8 +7,8 @@ layouts (a ROWS layer's input gradient is computed transposed, ``cols.input_grad
 transposed back).
 """
 import numpy as np
-from numba import njit
 
+from ..jit import njit
 from .cols import cols_by_input, cols_forward, find_active, gather, input_grad, relu_cols, survivor_weight_step
 from .mathfn import exp_for, log
 from .paths import ROWS

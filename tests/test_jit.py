@@ -1,0 +1,76 @@
+"""The package's ``njit``: Numba's, with a cache that several processes may fill at once (``lottery_np/jit.py``)."""
+import importlib
+import importlib.util
+import os
+import threading
+
+import numba
+import pytest
+
+import lottery_np.engine
+import lottery_np.kernels
+import lottery_np.sparse
+from lottery_np.jit import LOCK_NAME, LockedCache
+
+pytestmark = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="no cache without the JIT")
+fcntl = pytest.importorskip("fcntl")
+ENGINE = ("cols", "evaluate", "mathfn", "paths", "rows", "step")
+
+
+def cached_functions():
+    modules = [lottery_np.kernels, lottery_np.sparse] + [importlib.import_module(f"lottery_np.engine.{m}") for m in ENGINE]
+    return {f"{m.__name__}.{name}": f for m in modules for name, f in vars(m).items()
+            if isinstance(f, numba.core.dispatcher.Dispatcher) and f.__module__ == m.__name__}
+
+
+def test_every_kernel_of_the_package_keeps_its_cache_under_the_lock():
+    functions = cached_functions()
+    assert len(functions) >= 30 and "lottery_np.engine.step.sgd_steps" in functions
+    plain = [name for name, f in functions.items() if not isinstance(f._cache, LockedCache)]
+    assert not plain, f"compiled with numba.njit instead of lottery_np.jit.njit: {plain}"
+
+
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def in_background(f, *args):
+    """Call ``f(*args)`` in a thread; after 2 s (compiling and saving a one-line function takes well
+    under a second), say whether it is still waiting. The thread and its result list are returned too."""
+    results = []
+    call = threading.Thread(target=lambda: results.append(f(*args)))
+    call.start()
+    call.join(timeout=2)
+    return call.is_alive(), call, results
+
+
+def test_a_process_writes_a_cache_only_when_no_other_reads_it_and_reads_it_only_when_none_writes(tmp_path):
+    source = tmp_path / "cached_twice.py"
+    source.write_text("from lottery_np.jit import njit\n\n\n@njit(cache=True)\ndef twice(x):\n    return 2 * x\n")
+    first = load(source, "cached_twice")
+    folder = first.twice._cache._cache_path
+
+    def written():
+        return [p for p in os.listdir(folder) if p.startswith("cached_twice.twice")]
+    assert not written()
+    with open(os.path.join(folder, LOCK_NAME), "a") as other:  # another process...
+        fcntl.flock(other, fcntl.LOCK_SH)  # ...reading the folder: `twice` is looked up, compiled, and waits to save
+        waited, call, results = in_background(first.twice, 3.0)
+        during = written()
+        fcntl.flock(other, fcntl.LOCK_UN)
+    call.join(timeout=60)
+    assert waited and not during, "the cache was written while another process was reading it"
+    assert results == [6.0] and written()
+
+    second = load(source, "cached_twice_again")  # as a new process: its first call loads, never compiles
+    with open(os.path.join(folder, LOCK_NAME), "a") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)  # another process saving: no reading meanwhile
+        waited, call, results = in_background(second.twice, 3.0)
+        fcntl.flock(other, fcntl.LOCK_UN)
+    call.join(timeout=60)
+    assert waited, "the cache was read while another process was writing it"
+    assert results == [6.0]
+    assert sum(second.twice.stats.cache_hits.values()) == 1 and not second.twice.stats.cache_misses
