@@ -10,7 +10,10 @@ running its share of the tests at the same time as the others. What they share, 
   imported, for the workers and the processes their tests start (command lines, worker pools,
   notebook kernels, Dask workers), which inherit it: what one compiles, the others load. Several
   processes may save into it at once because the package's ``njit`` reads and writes a cache under a
-  file lock (``lottery_np/jit.py``, numba issue 4807). It is kept, so only the first run compiles.
+  file lock (``lottery_np/jit.py``, numba issue 4807). Before the workers start, the controller
+  compiles the package's code into it for float32 and float64 at the same time, one process each
+  (``tests/compile_ahead.py``), so that the workers load it instead of both compiling it at once.
+  It is kept, so only the first run compiles.
 * **MNIST** (``data/mnist.npz``): written atomically, so two workers could only download it twice;
   the controller fetches it once before the workers start.
 * **Cores**: a worker per core, so each worker's BLAS gets one thread (below).
@@ -20,6 +23,7 @@ running its share of the tests at the same time as the others. What they share, 
   so that the run does not end with one worker busy on a long test while the other waits.
 """
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -72,14 +76,19 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=rank)  # stable: the same order on every worker, as xdist requires
 
 
+def distributed_controller(config):
+    """Whether this process hands tests to xdist workers (not a worker, not a run in one process)."""
+    return not hasattr(config, "workerinput") and getattr(config.option, "dist", "no") != "no"
+
+
 def pytest_configure(config):
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker and "NUMBA_CACHE_DIR" not in os.environ:
+    if (worker or distributed_controller(config)) and "NUMBA_CACHE_DIR" not in os.environ:
         cache = ROOT / ".pytest_cache"
         cache.mkdir(exist_ok=True)
         if not (cache / ".gitignore").exists():  # pytest writes it only into a folder it creates itself
             (cache / ".gitignore").write_text("# Created by pytest automatically.\n*\n")
-        os.environ["NUMBA_CACHE_DIR"] = str(cache / "numba")
+        os.environ["NUMBA_CACHE_DIR"] = str(cache / "numba")  # the workers, started later, inherit it
         if "numba" in sys.modules:  # imported before us after all: read the setting again
             from numba.core import config as numba_config
             numba_config.reload_config()
@@ -94,18 +103,24 @@ def pytest_configure(config):
 
 
 def pytest_sessionstart(session):
-    """The controller of a distributed run downloads MNIST once, before any worker needs it."""
-    config = session.config
-    if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no":
+    """The controller of a distributed run downloads MNIST once and compiles the package's code, before
+    any worker needs them (xdist starts its workers after this hook)."""
+    if not distributed_controller(session.config):
         return
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    compiling = [subprocess.Popen([sys.executable, str(ROOT / "tests" / "compile_ahead.py"), dtype], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for dtype in ("float32", "float64")]
     from lottery_np.data import CACHE_NAME, default_data_dir, load_mnist_raw
     from lottery_np.errors import DataError
-    if (default_data_dir() / CACHE_NAME).exists():
-        return
-    try:
-        load_mnist_raw()
-    except DataError as e:  # the tests that need it say so; the others run
-        print(f"conftest: MNIST not fetched ({e})", file=sys.stderr)
+    if not (default_data_dir() / CACHE_NAME).exists():
+        try:
+            load_mnist_raw()
+        except DataError as e:  # the tests that need it say so; the others run
+            print(f"conftest: MNIST not fetched ({e})", file=sys.stderr)
+    for process in compiling:
+        _, err = process.communicate()
+        if process.returncode:  # the workers compile what they need themselves; the tests will say what is wrong
+            print(f"conftest: compiling ahead failed: {err.decode().strip().splitlines()[-1:]}", file=sys.stderr)
 
 
 @pytest.fixture
