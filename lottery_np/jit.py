@@ -30,8 +30,14 @@ LOCK_NAME = ".lottery_np.lock"
 
 @contextlib.contextmanager
 def locked(folder, exclusive):
-    """Hold a lock on ``folder``'s lock file: exclusive (one holder) or shared (any number of readers)."""
-    with open(os.path.join(folder, LOCK_NAME), "a") as f:
+    """Hold a lock on ``folder``'s lock file: exclusive (one holder) or shared (any number of readers).
+    A folder where the lock file cannot be made is left to Numba, as without the lock."""
+    try:
+        f = open(os.path.join(folder, LOCK_NAME), "a")
+    except OSError:
+        yield
+        return
+    with f:
         fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
             yield

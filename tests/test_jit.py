@@ -74,3 +74,11 @@ def test_a_process_writes_a_cache_only_when_no_other_reads_it_and_reads_it_only_
     assert waited, "the cache was read while another process was writing it"
     assert results == [6.0]
     assert sum(second.twice.stats.cache_hits.values()) == 1 and not second.twice.stats.cache_misses
+
+
+def test_a_folder_without_a_lock_file_is_left_to_numba(tmp_path):
+    from lottery_np.jit import locked
+    with locked(tmp_path / "gone", exclusive=True):  # no such folder: no lock, no error (Numba then says what it says)
+        pass
+    with locked(tmp_path, exclusive=False):
+        assert (tmp_path / LOCK_NAME).exists()
