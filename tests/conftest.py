@@ -105,7 +105,9 @@ def pytest_configure(config):
 def pytest_sessionstart(session):
     """The controller of a distributed run downloads MNIST once and compiles the package's code, before
     any worker needs them (xdist starts its workers after this hook)."""
-    if not distributed_controller(session.config):
+    if not distributed_controller(session.config):  # with -n 0 the one process compiles what it needs
+        return
+    if session.config.option.collectonly:
         return
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     compiling = [subprocess.Popen([sys.executable, str(ROOT / "tests" / "compile_ahead.py"), dtype], cwd=ROOT, env=env,
@@ -117,10 +119,15 @@ def pytest_sessionstart(session):
             load_mnist_raw()
         except DataError as e:  # the tests that need it say so; the others run
             print(f"conftest: MNIST not fetched ({e})", file=sys.stderr)
-    for process in compiling:
-        _, err = process.communicate()
-        if process.returncode:  # the workers compile what they need themselves; the tests will say what is wrong
-            print(f"conftest: compiling ahead failed: {err.decode().strip().splitlines()[-1:]}", file=sys.stderr)
+    for process in compiling:  # if it fails, the workers compile what they need; the tests say what is wrong
+        try:
+            _, err = process.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
+        if process.returncode:
+            last = (err.decode().strip().splitlines() or ["no message"])[-1]
+            print(f"conftest: compiling ahead failed ({last})", file=sys.stderr)
 
 
 @pytest.fixture
