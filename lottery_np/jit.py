@@ -100,7 +100,7 @@ def njit(function=None, **options):
         raise TypeError("lottery_np.jit.njit takes no signature: it compiles on the first call")
     cache = options.pop("cache", False)
     if not cache or fcntl is None:
-        return numba.njit(function, cache=cache, **options) if function else numba.njit(cache=cache, **options)
+        return numba.njit(function, cache=cache, **options)  # function None: numba.njit returns a decorator
 
     def decorate(fn):
         dispatcher = numba.njit(**options)(fn)
