@@ -105,6 +105,15 @@ def test_a_recorded_recheck_is_shown_in_the_report_with_where_each_training_was_
     assert "| mnist-iterative/ticket-t0-l01 | CPU A (x86_64, other) (abc1234) |" in text
     assert "| identical, bit for bit |" in text and "1 of 1 identical, 1 of them on a CPU other than the one" in text
     assert "0 of them on a CPU other" in "\n".join(reproducibility(tmp_path, {}))  # where it was made is not known
+    made_here = {"runs": [{"part": "mnist-iterative", "machine": "CPU A (x86_64, znver4), 2 cores", "code": "abc1234"}]}
+    kept["rechecks"][0]["machine"] = "CPU A (x86_64, Numba generic on znver4), 2 cores"  # NUMBA_CPU_NAME=generic
+    (out / "rechecks.json").write_text(json.dumps(kept))
+    text = "\n".join(reproducibility(tmp_path, made_here))  # the same CPU, the engine compiled for another target
+    assert "1 of 1 identical, 0 of them on a CPU other than the one that made them, 1 on the same CPU model" in text
+    kept["rechecks"][0]["machine"] = "CPU B (x86_64, Numba generic on skylake), 2 cores"
+    (out / "rechecks.json").write_text(json.dumps(kept))
+    text = "\n".join(reproducibility(tmp_path, made_here))
+    assert "1 of 1 identical, 1 of them on a CPU other than the one that made them." in text
     kept["rechecks"][0]["now"]["convergence_iteration"] += 20  # a number that differs is shown, committed → now
     (out / "rechecks.json").write_text(json.dumps(kept))
     c = kept["rechecks"][0]["committed"]["convergence_iteration"]

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 from . import claims as C
@@ -232,6 +233,12 @@ def cpu_of(machine):
     return machine.split("), ", 1)[0] + ")" if "), " in machine else machine.split(" (")[0]
 
 
+def host_of(machine):
+    """``cpu_of`` with the CPU the sums ran on, not the target Numba was told to compile for (``NUMBA_CPU_NAME``:
+    ``AMD EPYC (x86_64, Numba generic on znver4)`` ran on ``AMD EPYC (x86_64, znver4)``)."""
+    return re.sub(r"Numba \S+ on ", "", cpu_of(machine))
+
+
 def reproducibility(out, timing):
     """The section that says how reproducible the run is, measured on trainings it ran twice."""
     pairs, checks = trained_twice(out, timing), recorded_rechecks(out)
@@ -280,18 +287,23 @@ def rechecked(checks, timing):
              "convergence iteration, test accuracy and minimum validation loss with the committed ones (a CPU is "
              "named with the target its sums were compiled for):", "",
              "| training | made on (code) | trained again on (code, date) | numbers |", "|---|---|---|---|"]
-    same, other_cpu = 0, 0
+    same, other_cpu, other_target = 0, 0, 0
     for folder, e in checks:
         made = run_of(folder, timing)
         c, n = _numbers(e["committed"]), _numbers(e["now"])
         identical = c == n
         same += identical
-        other_cpu += identical and "machine" in made and cpu_of(made["machine"]) != cpu_of(e["machine"])
+        if identical and "machine" in made:  # another CPU, or this one with the engine compiled for another
+            other_cpu += host_of(made["machine"]) != host_of(e["machine"])
+            other_target += (host_of(made["machine"]) == host_of(e["machine"])
+                             and cpu_of(made["machine"]) != cpu_of(e["machine"]))
         numbers = "identical, bit for bit" if identical else "; ".join(f"{a} → {b}" for a, b in zip(c, n) if a != b)
         where = f"{cpu_of(made['machine'])} ({made.get('code', 'code not recorded')})" if made else "not recorded"
         lines.append(f"| {folder}/{e['id']} | {where} | {cpu_of(e['machine'])} ({e['code']}, {e['date']}) | {numbers} |")
+    target = (f", {other_target} on the same CPU model with the engine compiled for another target "
+              "(`NUMBA_CPU_NAME`: other vector instructions)" if other_target else "")
     lines += ["", f"{same} of {len(checks)} identical, {other_cpu} of them on a CPU other than the one that made "
-              "them. The training engine since code 7de5d0a sums in a fixed order with no BLAS and no fused "
+              f"them{target}. The training engine since code 7de5d0a sums in a fixed order with no BLAS and no fused "
               "multiply-add, so with the same versions of Python, NumPy and Numba a training it made gives the "
               "same bits on any CPU (`tests/test_same_bits.py` holds this under other BLAS kernels, another Numba "
               "target and a C library without FMA, and pins the bits); other versions are not guaranteed to, nor "

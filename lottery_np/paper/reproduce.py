@@ -116,12 +116,15 @@ def cpu_model():
 
 def kernel_targets():
     """What the float32 sums are compiled for, which the CPU's name alone does not tell: the CPU Numba's
-    LLVM compiles the engine for, and the kernel set OpenBLAS picked for NumPy's products (named if
-    threadpoolctl is installed). The engine's numbers depend on neither any more (``tests/test_same_bits.py``);
-    the readable path's (XOR) still use NumPy's BLAS. ``[]`` where neither can be asked."""
+    LLVM compiles the engine for (``Numba generic on znver4`` where ``NUMBA_CPU_NAME`` names another), and the
+    kernel set OpenBLAS picked for NumPy's products (named if threadpoolctl is installed). The engine's numbers
+    depend on neither any more (``tests/test_same_bits.py``); the readable path's (XOR) still use NumPy's BLAS.
+    ``[]`` where neither can be asked."""
     out = []
     try:
-        out.append(ll.get_host_cpu_name())
+        host = ll.get_host_cpu_name()
+        told = numba.config.CPU_NAME  # NUMBA_CPU_NAME: compile for that CPU, not this one (tests/test_same_bits.py)
+        out.append(f"Numba {told} on {host}" if told and told != host else host)
     except Exception:  # noqa: BLE001 - only a label: a machine without it is still described
         pass
     try:
