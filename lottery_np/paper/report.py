@@ -294,9 +294,9 @@ def rechecked(checks, timing):
         identical = c == n
         same += identical
         if identical and "machine" in made:  # another CPU, or this one with the engine compiled for another
-            other_cpu += host_of(made["machine"]) != host_of(e["machine"])
-            other_target += (host_of(made["machine"]) == host_of(e["machine"])
-                             and cpu_of(made["machine"]) != cpu_of(e["machine"]))
+            same_host = host_of(made["machine"]) == host_of(e["machine"])
+            other_cpu += not same_host
+            other_target += same_host and cpu_of(made["machine"]) != cpu_of(e["machine"])
         numbers = "identical, bit for bit" if identical else "; ".join(f"{a} → {b}" for a, b in zip(c, n) if a != b)
         where = f"{cpu_of(made['machine'])} ({made.get('code', 'code not recorded')})" if made else "not recorded"
         lines.append(f"| {folder}/{e['id']} | {where} | {cpu_of(e['machine'])} ({e['code']}, {e['date']}) | {numbers} |")
