@@ -141,10 +141,11 @@ def duration(seconds):
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
-# Seconds per training of LeNet-300-100 at 50,000 iterations in the committed paper-scale run (two jobs on
-# the 2-core reference machine; README, Performance), by the fraction of weights left: what `rough_seconds`
-# scales. `lottery-np reproduce --estimate` measures this machine instead.
-REFERENCE_SECONDS = ((0.17, 103.0), (0.10, 78.0), (0.0, 45.0))
+# Seconds per training of LeNet-300-100 at 50,000 iterations in the committed paper-scale run (code 7de5d0a, two
+# jobs on a 2-core AMD EPYC Zen 4), by the fraction of weights left: the median of the 730 such trainings its last
+# machine's store held (290 at 17% and above, 120 at 10-17%, 320 below). What `rough_seconds` scales;
+# `lottery-np reproduce --estimate` measures this machine instead.
+REFERENCE_SECONDS = ((0.17, 49.0), (0.10, 35.0), (0.0, 19.0))
 REFERENCE_WEIGHTS, REFERENCE_ITERATIONS = 784 * 300 + 300 * 100 + 100 * 10, 50000
 
 
