@@ -49,6 +49,7 @@ LONGEST = [
     "test_notebooks.py::test_notebook_runs_in_quick_mode[05",
     "test_notebooks.py::test_notebook_runs_in_quick_mode[02",
     "test_store.py::test_a_folder_grows",
+    "test_same_bits.py::test_a_committed_paper_scale_training",
     "test_readme.py::test_readme_python_example_runs",
     "test_nojit.py",
     "test_notebooks.py::test_notebook_runs_in_quick_mode[04",
@@ -138,3 +139,12 @@ def rng():
 def random_mask(rng, shape, density, dtype=np.float64):
     """A 0/1 mask keeping about ``density`` of the entries (0 → all pruned, 1 → none)."""
     return (rng.random(shape) < density).astype(dtype)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name the CPU on which a committed paper-scale training was trained again
+    (``test_same_bits.py``), and what it gave: a run of the suite on another CPU model is a recheck there."""
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "paper_scale_recheck":
+                terminalreporter.write_line(f"recheck of the committed paper-scale run: {value}")

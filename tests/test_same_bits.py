@@ -162,3 +162,23 @@ def test_same_bits_under_every_blas_kernel_numba_target_and_libm(default_run):
     assert float.fromhex(full["val_loss"][-1]) < float.fromhex(full["val_loss"][0]) - 0.5  # it learned something
     for name, r in got.items():
         assert r["trainings"] == default["trainings"], f"{name} trained to other bits than the default setting"
+
+
+@COMPILED
+def test_a_committed_paper_scale_training_trains_again_to_its_committed_numbers_here(record_property):
+    """One training of the committed paper-scale run (docs/paper-scale, code 7de5d0a, made on an AMD EPYC
+    Zen 4), trained again from what its compact folder keeps on whatever CPU runs this suite: an iterative
+    ticket at round 18 of the smallest network of the size sweep (50,000 iterations, about 10 s). Its
+    convergence iteration, test accuracy and minimum validation loss must be the committed ones exactly; the
+    suite's summary names the CPU (``conftest.pytest_terminal_summary``), so every run of the suite on
+    another CPU model is a recheck of the committed run on that model."""
+    from lottery_np.paper.recheck import recheck
+    from lottery_np.paper.report import cpu_of
+    from lottery_np.paper.reproduce import machine
+    folder = ROOT / "docs" / "paper-scale" / "sweep-size" / "iterative-100-33"
+    (row,) = recheck(folder, ["ticket-t0-l18"], jobs=1, log=lambda *a: None)  # writes nothing
+    record_property("paper_scale_recheck", f"sweep-size/iterative-100-33 ticket-t0-l18 on {cpu_of(machine())}: "
+                    + ("identical, bit for bit" if row["now"] == row["committed"] else f"DIFFERENT {row}"))
+    assert row["now"] == row["committed"], (
+        "a committed paper-scale training trains to other numbers on this CPU: the engine's sums are not the "
+        f"ones that made the run (or a package version differs). {row}")
